@@ -1,0 +1,1 @@
+"""FFT of signals stored in bit-reversed order (and the inverse)."""
