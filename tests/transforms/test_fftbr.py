@@ -1,0 +1,128 @@
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+import scipy.fft
+from hypothesis import given, settings
+
+from lowrank.transforms import bitrev, fftbr, ifftbr
+
+from .naive import bitrev_naive, fftbr_dense
+from .test_fwht import NORMS, signals
+
+
+def _out_dtype(dtype):
+    return np.complex64 if np.dtype(dtype) in (np.float32, np.complex64) else np.complex128
+
+
+def _tol(x, n):
+    eps = np.finfo(np.dtype(x.dtype)).eps
+    return 8 * max(1, n.bit_length()) * eps * max(1.0, float(np.abs(x).max()) * np.sqrt(n))
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 16, 256, 1024, 2**15])
+def test_bitrev_matches_string_reversal(n):
+    perm = bitrev(n)
+    assert perm.dtype == np.int64
+    np.testing.assert_array_equal(perm, bitrev_naive(n) if n <= 1024 else perm)
+    np.testing.assert_array_equal(perm[perm], np.arange(n))  # an involution
+    perm[0] = 5  # callers own the array: the cached table is not shared
+    assert bitrev(n)[0] == 0
+
+
+def test_bitrev_bad_input():
+    for bad in (0, 3, -4, 12):
+        with pytest.raises(ValueError, match="power of two"):
+            bitrev(bad)
+    for bad in (4.0, "4", True, None):
+        with pytest.raises(TypeError, match="n"):
+            bitrev(bad)
+
+
+@settings(deadline=None)
+@given(signals(max_log2=10), st.sampled_from(NORMS))
+def test_fftbr_matches_fft_of_permuted(case, norm):
+    x, axis = case
+    n = x.shape[axis]
+    y = fftbr(x, axis=axis, norm=norm)
+    assert y.dtype == _out_dtype(x.dtype) and y.shape == x.shape
+    ref = fftbr_dense(x, axis, "backward" if norm is None else norm)
+    scale = {"ortho": 1 / np.sqrt(n), "forward": 1.0 / n}.get(norm, 1.0)
+    np.testing.assert_allclose(y, ref, atol=_tol(x, n) * scale)
+
+
+@settings(deadline=None)
+@given(signals(max_log2=10), st.sampled_from(NORMS))
+def test_ifftbr_inverts_fftbr(case, norm):
+    x, axis = case
+    n = x.shape[axis]
+    z = ifftbr(fftbr(x, axis=axis, norm=norm), axis=axis, norm=norm)
+    assert z.dtype == _out_dtype(x.dtype)
+    np.testing.assert_allclose(z, x, atol=_tol(x, n))
+    # definition: ifftbr(y) == take(ifft(y), bitrev)
+    y = x.astype(z.dtype)
+    ref = np.take(scipy.fft.ifft(y, axis=axis, norm=norm), bitrev(n), axis=axis)
+    np.testing.assert_allclose(ifftbr(y, axis=axis, norm=norm), ref, atol=_tol(x, n))
+
+
+@pytest.mark.parametrize("log2n", [14, 15, 18])
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_large_lengths_tiled_permutation(log2n, dtype):
+    n = 2**log2n
+    x = np.random.default_rng(log2n).standard_normal((2, n)).astype(dtype)
+    ref = scipy.fft.fft(x[:, bitrev(n)])
+    np.testing.assert_allclose(fftbr(x), ref, atol=_tol(x, n))
+    np.testing.assert_allclose(ifftbr(fftbr(x)), x, atol=_tol(x, n))
+    xt = np.ascontiguousarray(x.T)  # permutation of whole rows (post > 1)
+    np.testing.assert_allclose(fftbr(xt, axis=0), ref.T, atol=_tol(x, n))
+
+
+def test_qmcpy_agrees_with_ortho():
+    qmcpy = pytest.importorskip("qmcpy")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 64)) + 1j * rng.standard_normal((3, 64))
+    np.testing.assert_allclose(fftbr(x, norm="ortho"), qmcpy.fftbr(x), atol=1e-12)
+    np.testing.assert_allclose(ifftbr(x, norm="ortho"), qmcpy.ifftbr(x), atol=1e-12)
+
+
+def test_doubling_identity():
+    # In bit-reversed order the first half of x holds the even-index samples of the
+    # natural-order signal: y[k] = A[k] + w^k B[k], y[k + n] = A[k] - w^k B[k].
+    rng = np.random.default_rng(1)
+    for n in [1, 8, 512, 2**14]:
+        x = rng.standard_normal(2 * n) + 1j * rng.standard_normal(2 * n)
+        a, b = fftbr(x[:n]), fftbr(x[n:])
+        w = np.exp(-2j * np.pi * np.arange(n) / (2 * n))
+        np.testing.assert_allclose(fftbr(x), np.concatenate([a + w * b, a - w * b]), atol=1e-9 * np.sqrt(n))
+
+
+def test_nan_and_empty_and_lists():
+    x = np.random.default_rng(0).standard_normal((3, 8))
+    x[0, 1] = np.nan
+    y = fftbr(x)
+    assert np.all(np.isnan(y[0])) and np.all(np.isfinite(y[1:]))
+    assert fftbr(np.zeros((0, 4))).shape == (0, 4)
+    assert fftbr(np.zeros((0, 4))).dtype == np.complex128
+    assert ifftbr(np.zeros((2, 0, 4), np.float32), axis=-1).dtype == np.complex64
+    np.testing.assert_allclose(fftbr([1, 2]), [3, -1])
+    np.testing.assert_allclose(fftbr(np.array([True, False, False, False])), np.ones(4))
+
+
+def test_input_not_modified():
+    x = np.random.default_rng(0).standard_normal(2**15) + 0j
+    x0 = x.copy()
+    fftbr(x)
+    ifftbr(x)
+    np.testing.assert_array_equal(x, x0)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="power of two"):
+        fftbr(np.ones(6))
+    with pytest.raises(ValueError, match="power of two"):
+        ifftbr(np.ones((3, 2)), axis=0)
+    with pytest.raises(ValueError, match="axis"):
+        fftbr(np.ones(4), axis=1)
+    with pytest.raises(ValueError, match="norm"):
+        ifftbr(np.ones(4), norm="Ortho")
+    with pytest.raises(TypeError, match="y"):
+        ifftbr(["1"])
