@@ -1,0 +1,145 @@
+"""One adapter for every matrix input: ndarray | scipy.sparse | LinearOperator.
+
+Routines that only need products call :func:`as_operator` once and then use
+``op.matmat(X)`` (``A @ X``) and ``op.rmatmat(Y)`` (``A^H @ Y``), so dense, sparse
+and matrix-free inputs follow one code path. Validation (shape, dtype, finite
+entries) happens here, before any heavy work; for a LinearOperator, whose entries
+cannot be inspected, :meth:`Operator.check_products` turns NaN/inf products into a
+``ValueError`` naming the argument.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._validate import as_float_array, check_finite, result_float_dtype
+
+__all__ = ["Operator", "as_operator", "is_linear_operator"]
+
+
+def is_linear_operator(A):
+    return isinstance(A, spla.LinearOperator)
+
+
+class Operator:
+    """Products with a validated matrix ``A`` of shape (m, n).
+
+    Attributes
+    ----------
+    kind : {"dense", "sparse", "linop"}
+    shape : tuple of int
+    dtype : numpy.dtype
+        The floating dtype results are computed in.
+    A : ndarray, sparse matrix or LinearOperator
+        The validated matrix (never the caller's object when a conversion was needed).
+    """
+
+    def __init__(self, A, kind, dtype, name):
+        self.A = A
+        self.kind = kind
+        self.shape = tuple(int(s) for s in A.shape)
+        self.dtype = np.dtype(dtype)
+        self.name = name
+
+    @property
+    def is_complex(self):
+        return self.dtype.kind == "c"
+
+    def matmat(self, X):
+        """``A @ X`` for a dense (n, k) block, in ``self.dtype``."""
+        X = np.asarray(X, dtype=self.dtype)
+        if self.kind == "linop":
+            return self.check_products(np.asarray(self.A.matmat(X), dtype=self.dtype))
+        return np.asarray(self.A @ X)
+
+    def rmatmat(self, Y):
+        """``A^H @ Y`` for a dense (m, k) block, in ``self.dtype``."""
+        Y = np.asarray(Y, dtype=self.dtype)
+        if self.kind == "linop":
+            return self.check_products(np.asarray(self.A.rmatmat(Y), dtype=self.dtype))
+        AH = self.A.T.conj() if self.is_complex else self.A.T
+        return np.asarray(AH @ Y)
+
+    def check_products(self, Y):
+        """``ValueError`` naming ``A`` if a product with a matrix-free ``A`` is not finite."""
+        if not np.all(np.isfinite(Y)):
+            raise ValueError(
+                f"`{self.name}` must have only finite entries; a product with the "
+                f"LinearOperator returned NaN or inf."
+            )
+        return Y
+
+    def max_abs(self):
+        """max |A_ij| for dense/sparse input (0 for an all-zero matrix); None for a LinearOperator."""
+        if self.kind == "dense":
+            return float(np.max(np.abs(self.A), initial=0.0))
+        if self.kind == "sparse":
+            return float(np.max(np.abs(self.A.data), initial=0.0))
+        return None
+
+    def fro_norm(self, block=256):
+        """||A||_F without overflow or underflow (entries scaled by max|A_ij| first).
+
+        For a LinearOperator it is computed from products ``A @ I[:, j:j+block]``
+        (n products in all: as costly as one pass over a dense A).
+        """
+        if self.kind == "linop":
+            return _linop_fro_norm(self, block)
+        data = self.A if self.kind == "dense" else self.A.data
+        amax = self.max_abs()
+        if amax == 0.0:
+            return 0.0
+        return amax * float(np.linalg.norm((data / amax).ravel()))
+
+
+def _linop_fro_norm(op, block):
+    m, n = op.shape
+    total, scale = 0.0, 0.0
+    for j in range(0, n, block):
+        E = np.zeros((n, min(block, n - j)), dtype=op.dtype)
+        E[np.arange(j, j + E.shape[1]), np.arange(E.shape[1])] = 1
+        Y = op.matmat(E)
+        ymax = float(np.max(np.abs(Y), initial=0.0))
+        if ymax == 0.0:
+            continue
+        if ymax > scale:  # rescale the running sum of squares to the new maximum
+            total *= (scale / ymax) ** 2
+            scale = ymax
+        total += float(np.linalg.norm((Y / scale).ravel())) ** 2
+    return scale * np.sqrt(total)
+
+
+def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empty=False):
+    """Validate a matrix argument and wrap it as an :class:`Operator`.
+
+    ndarray and lists: 2-D, finite, integers/bool promoted to float64. scipy.sparse:
+    2-D, finite stored values, converted to CSR/CSC (kept if already one of them).
+    LinearOperator: shape checked; dtype from ``A.dtype`` (float64 when unknown).
+    Never modifies ``A``.
+    """
+    if sp.issparse(A):
+        if A.ndim != 2:
+            raise ValueError(f"`{name}` must be 2-D; got a sparse array of shape {A.shape}.")
+        dtype = result_float_dtype(A.dtype, allow_complex=allow_complex, name=name)
+        if A.format not in ("csr", "csc"):
+            A = A.tocsr()
+        if A.dtype != dtype:
+            A = A.astype(dtype)
+        check_finite(A.data, name)
+        op = Operator(A, "sparse", dtype, name)
+    elif is_linear_operator(A):
+        if not allow_linop:
+            raise TypeError(f"`{name}` must be an array or sparse matrix here; got a LinearOperator.")
+        if len(A.shape) != 2:
+            raise ValueError(f"`{name}` must be 2-D; got shape {A.shape}.")
+        dtype = result_float_dtype(A.dtype if A.dtype is not None else np.float64,
+                                   allow_complex=allow_complex, name=name)
+        op = Operator(A, "linop", dtype, name)
+    else:
+        if type(A).__module__.startswith("dask"):
+            raise TypeError(f"`{name}` is a dask array; this routine does not accept dask input yet.")
+        arr = as_float_array(A, name, ndim=2, allow_complex=allow_complex)
+        op = Operator(arr, "dense", arr.dtype, name)
+    if not allow_empty and min(op.shape) == 0:
+        raise ValueError(f"`{name}` must not be empty; got shape {op.shape}.")
+    return op
