@@ -1,0 +1,98 @@
+"""Randomized range finder (Halko, Martinsson & Tropp 2011) and its building blocks."""
+
+import numpy as np
+import scipy.linalg
+
+from .._operators import as_operator
+from .._random import as_generator
+from .._validate import check_int
+
+__all__ = ["range_finder"]
+
+
+def orth(Y):
+    """Orthonormal basis of the columns of Y (Householder QR; rank-deficient Y still
+    yields orthonormal columns that complete a basis)."""
+    if Y.shape[1] == 0:
+        return Y
+    Q, _ = scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)
+    return Q
+
+
+def reorth(Q_new, Q_old):
+    """Orthonormalise Q_new against the orthonormal Q_old and itself (two passes of
+    block Gram–Schmidt, which keeps orthogonality to working precision)."""
+    if Q_old is not None and Q_old.shape[1]:
+        for _ in range(2):
+            Q_new = Q_new - Q_old @ (Q_old.conj().T @ Q_new)
+    return orth(Q_new)
+
+
+def gaussian_test_matrix(gen, n, width, dtype):
+    """An (n, width) N(0, 1) test matrix, drawn in float64 and rounded to ``dtype``
+    (so that every dtype and input type sees the same draw for the same seed)."""
+    return gen.standard_normal((n, width)).astype(dtype, copy=False)
+
+
+def subspace_iteration(op, Q, n_iter):
+    """``n_iter`` passes of Q <- orth(A orth(A^H Q)): the power method on A A^H with
+    re-orthonormalisation between passes (HMT 2011, Alg. 4.4)."""
+    for _ in range(n_iter):
+        Z = orth(op.rmatmat(Q))
+        Q = orth(op.matmat(Z))
+    return Q
+
+
+def range_finder(A, size, *, n_iter=2, rng=None):
+    r"""Orthonormal basis approximately spanning the dominant column space of ``A``.
+
+    Draws a Gaussian test matrix :math:`\Omega \in R^{n \times size}` and returns
+    :math:`Q = \mathrm{orth}((AA^H)^q A\Omega)`, orthonormalising after every product.
+
+    Parameters
+    ----------
+    A : array_like, sparse matrix or LinearOperator, shape (m, n)
+        Real or complex; integers become float64, float32 stays float32.
+    size : int
+        Number of basis vectors, ``1 <= size <= m``. Columns beyond the rank of `A`
+        complete an orthonormal basis.
+    n_iter : int, optional
+        Number of power (subspace) iterations q >= 0.
+    rng : {None, int, numpy.random.Generator}, optional
+        Seed or generator (SPEC 7).
+
+    Returns
+    -------
+    Q : ndarray, shape (m, size)
+        Orthonormal columns, in the dtype of `A`.
+
+    Raises
+    ------
+    ValueError
+        If `size` or `n_iter` is out of range, or `A` is empty or not finite.
+    TypeError
+        For a non-numeric `A` or a bad `rng`.
+
+    Notes
+    -----
+    :math:`2q + 1` products with blocks of width `size` plus :math:`O(m\,size^2)` for
+    the QR factorisations. The expected error :math:`\|A - QQ^HA\|` approaches the
+    optimal :math:`\sigma_{size+1}` as :math:`(\sigma_{j}/\sigma_{k})^{2q+1}` shrinks
+    (Halko, Martinsson & Tropp, SIAM Review 53(2), 2011, Thm. 9.2 and Cor. 10.10).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import range_finder
+    >>> A = np.outer(np.arange(1.0, 6.0), np.ones(4))  # rank one
+    >>> Q = range_finder(A, 2, rng=0)
+    >>> bool(np.allclose(Q.T @ Q, np.eye(2)) and np.allclose(Q @ (Q.T @ A), A))
+    True
+    """
+    gen = as_generator(rng)
+    op = as_operator(A, "A")
+    m, n = op.shape
+    size = check_int(size, "size", low=1, high=m)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    Q = orth(op.matmat(gaussian_test_matrix(gen, n, size, op.dtype)))
+    return subspace_iteration(op, Q, n_iter)
