@@ -27,6 +27,7 @@ _HOMES = {
     "rsvd": "factor",
     "nystrom": "factor",
     "nystrom_preconditioner": "factor",
+    "NystromPreconditioner": "factor",
     "cur": "factor",
     "column_id": "factor",
 }

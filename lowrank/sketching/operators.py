@@ -242,6 +242,16 @@ def _cast(op, key, dtype):
     return op._params[key].astype(dtype, copy=False)
 
 
+def _scaled_signs(op, dtype):
+    """The Rademacher matrix with its 1/sqrt(size) scale applied (entries ±1/sqrt(size))."""
+    return (op._params["signs"] / math.sqrt(op.shape[0])).astype(dtype)
+
+
+def _scaled_d(op, dtype):
+    """SRHT signs times 1/sqrt(size): scaling first keeps the Hadamard sums in range."""
+    return (op._params["d"] / math.sqrt(op.shape[0])).astype(dtype)
+
+
 def _dense_left(op, A):
     """S @ A for a dense A (n, k)."""
     size, n = op.shape
@@ -249,12 +259,13 @@ def _dense_left(op, A):
     p = op._params
     if op.kind == "gaussian":
         return _cast(op, "G", dtype) @ A
+    # The ±1 sums are scaled before they are formed, so they cannot overflow.
     if op.kind == "rademacher":
-        return (p["signs"].astype(dtype) @ A) * dtype.type(1 / math.sqrt(size))
+        return _scaled_signs(op, dtype) @ A
     if op.kind == "srht":
         padded = np.zeros((p["N"], A.shape[1]), dtype=dtype)
-        np.multiply(A, _cast(op, "d", dtype)[:, None], out=padded[:n])
-        return fwht(padded, axis=0)[p["R"]] * dtype.type(1 / math.sqrt(size))
+        np.multiply(A, _scaled_d(op, dtype)[:, None], out=padded[:n])
+        return fwht(padded, axis=0)[p["R"]]
     out = np.zeros((size, A.shape[1]), dtype=dtype)
     _kernels.left_dense(p["rows"], _cast(op, "signs", dtype), np.ascontiguousarray(A), out)
     return out
@@ -268,13 +279,13 @@ def _dense_left_transposed(op, Y):
     if op.kind == "gaussian":
         return _cast(op, "G", dtype).T @ Y
     if op.kind == "rademacher":
-        return (p["signs"].T.astype(dtype) @ Y) * dtype.type(1 / math.sqrt(size))
+        return _scaled_signs(op, dtype).T @ Y
     if op.kind == "srht":
         # S^T = D H P^T / sqrt(size): scatter rows to R, transform, keep the first n.
         padded = np.zeros((p["N"], Y.shape[1]), dtype=dtype)
-        padded[p["R"]] = Y
+        padded[p["R"]] = Y * dtype.type(1 / math.sqrt(size))
         Z = fwht(padded, axis=0)[:n]
-        return Z * (_cast(op, "d", dtype) * dtype.type(1 / math.sqrt(size)))[:, None]
+        return Z * _cast(op, "d", dtype)[:, None]
     return np.einsum("jtk,jt->jk", Y[p["rows"]], _cast(op, "signs", dtype))
 
 
@@ -286,11 +297,11 @@ def _dense_right(op, A):
     if op.kind == "gaussian":
         return A @ _cast(op, "G", dtype).T
     if op.kind == "rademacher":
-        return (A @ p["signs"].T.astype(dtype)) * dtype.type(1 / math.sqrt(size))
+        return A @ _scaled_signs(op, dtype).T
     if op.kind == "srht":
         padded = np.zeros((A.shape[0], p["N"]), dtype=dtype)
-        np.multiply(A, _cast(op, "d", dtype)[None, :], out=padded[:, :n])
-        return fwht(padded, axis=1)[:, p["R"]] * dtype.type(1 / math.sqrt(size))
+        np.multiply(A, _scaled_d(op, dtype)[None, :], out=padded[:, :n])
+        return fwht(padded, axis=1)[:, p["R"]]
     out = np.zeros((A.shape[0], size), dtype=dtype)
     _kernels.right_dense(p["rows"], _cast(op, "signs", dtype), np.ascontiguousarray(A), out)
     return out
@@ -304,11 +315,11 @@ def _sparse_input(op, A, side, dtype):
         if op.kind == "srht":
             if side == "left":
                 padded = np.zeros((p["N"], A.shape[1]), dtype=dtype)
-                padded[:n] = (sp.diags(_cast(op, "d", dtype)) @ A).toarray()
-                return fwht(padded, axis=0)[p["R"]] * dtype.type(1 / math.sqrt(size))
+                padded[:n] = (sp.diags(_scaled_d(op, dtype)) @ A).toarray()
+                return fwht(padded, axis=0)[p["R"]]
             padded = np.zeros((A.shape[0], p["N"]), dtype=dtype)
-            padded[:, :n] = (A @ sp.diags(_cast(op, "d", dtype))).toarray()
-            return fwht(padded, axis=1)[:, p["R"]] * dtype.type(1 / math.sqrt(size))
+            padded[:, :n] = (A @ sp.diags(_scaled_d(op, dtype))).toarray()
+            return fwht(padded, axis=1)[:, p["R"]]
         S = op.to_dense(dtype)
         return np.asarray(S @ A) if side == "left" else np.asarray((A @ S.T))
     signs = _cast(op, "signs", dtype)
@@ -385,9 +396,7 @@ def sketch(A, size, *, kind="gaussian", axis=0, rng=None):
     gen = as_generator(rng)
     kind = check_choice(kind, "kind", KINDS)
     size = check_int(size, "size", low=1)
-    if axis not in (0, 1) or isinstance(axis, (bool, np.bool_)):
-        check_axis(axis, 2)  # a non-integer axis is a TypeError, out of range a ValueError
-        axis = int(axis) % 2
+    axis = check_axis(axis, 2)  # a non-integer axis is a TypeError, out of range a ValueError
     mat = as_operator(A, "A", allow_complex=False)
     op = SketchOperator(kind, size, mat.shape[axis], _DRAW[kind](gen, size, mat.shape[axis], None))
     return _apply(op, mat.A, side="left" if axis == 0 else "right")
