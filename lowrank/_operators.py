@@ -71,11 +71,14 @@ class Operator:
 
     def max_abs(self):
         """max |A_ij| for dense/sparse input (0 for an all-zero matrix); None for a LinearOperator."""
-        if self.kind == "dense":
-            return float(np.max(np.abs(self.A), initial=0.0))
-        if self.kind == "sparse":
-            return float(np.max(np.abs(self.A.data), initial=0.0))
-        return None
+        data = self.A if self.kind == "dense" else (self.A.data if self.kind == "sparse" else None)
+        if data is None:
+            return None
+        if data.size == 0:
+            return 0.0
+        if self.is_complex:
+            return float(np.max(np.abs(data)))
+        return float(max(np.max(data), -np.min(data)))  # no |A| temporary
 
     def fro_norm(self, block=256):
         """||A||_F without overflow or underflow (entries scaled by max|A_ij| first).

@@ -147,7 +147,10 @@ def _stable_nystrom(op, Omega, Y):
         evals, evecs = np.linalg.eigh(core)
         keep = evals > eps * evals[-1] * core.shape[0]
         B = (Y_nu @ evecs[:, keep]) / np.sqrt(evals[keep])
-    U, sigma, _ = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+    # thin SVD of the tall B through its QR: B = Q R, R = Ub sigma W^T, U = Q Ub
+    Qb, Rb = scipy.linalg.qr(B, mode="economic", overwrite_a=True, check_finite=False)
+    Ub, sigma, _ = scipy.linalg.svd(Rb, check_finite=False)
+    U = Qb @ Ub
     w = np.maximum(sigma.astype(np.float64) ** 2 - nu, 0.0).astype(op.dtype)
     if U.shape[1] < Omega.shape[1]:  # complete the basis after the fallback dropped directions
         U = orth(np.hstack([U, Omega]))[:, : Omega.shape[1]]
