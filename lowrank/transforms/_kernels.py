@@ -121,6 +121,13 @@ def fwht_rows(src, dst, scale, apply_scale):
         _row_transform(src[b], dst[b], scale, apply_scale)
 
 
+@nb.njit(cache=True, nogil=True)
+def fwht_rows_serial(src, dst, scale, apply_scale):
+    """:func:`fwht_rows` on one thread (small inputs: no thread start-up or wait)."""
+    for b in range(dst.shape[0]):
+        _row_transform(src[b], dst[b], scale, apply_scale)
+
+
 # --------------------------------------------------------------------- FWHT: columns
 
 
@@ -149,19 +156,34 @@ def fwht_cols(x, width, scale, apply_scale):
     pre, n, post = x.shape
     n_panels = (post + width - 1) // width
     for t in nb.prange(pre * n_panels):
-        p = t // n_panels
-        c0 = (t % n_panels) * width
-        c1 = min(c0 + width, post)
-        panel = np.empty((n, c1 - c0), dtype=x.dtype)
+        _panel_job(x, t, n_panels, width, scale, apply_scale)
+
+
+@nb.njit(cache=True, nogil=True)
+def fwht_cols_serial(x, width, scale, apply_scale):
+    """:func:`fwht_cols` on one thread."""
+    pre, n, post = x.shape
+    n_panels = (post + width - 1) // width
+    for t in range(pre * n_panels):
+        _panel_job(x, t, n_panels, width, scale, apply_scale)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _panel_job(x, t, n_panels, width, scale, apply_scale):
+    pre, n, post = x.shape
+    p = t // n_panels
+    c0 = (t % n_panels) * width
+    c1 = min(c0 + width, post)
+    panel = np.empty((n, c1 - c0), dtype=x.dtype)
+    for j in range(n):
+        panel[j] = x[p, j, c0:c1]
+    _panel_transform(panel)
+    if apply_scale:
         for j in range(n):
-            panel[j] = x[p, j, c0:c1]
-        _panel_transform(panel)
-        if apply_scale:
-            for j in range(n):
-                x[p, j, c0:c1] = panel[j] * scale
-        else:
-            for j in range(n):
-                x[p, j, c0:c1] = panel[j]
+            x[p, j, c0:c1] = panel[j] * scale
+    else:
+        for j in range(n):
+            x[p, j, c0:c1] = panel[j]
 
 
 # --------------------------------------------------------------------- bit reversal
@@ -179,40 +201,62 @@ def bitrev_table(n):
     return rev
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _permute_row_job(src, dst, perm, t):
+    n = src.shape[1]
+    p = t // n
+    i = t % n
+    s = src[p, i]
+    d = dst[p, perm[i]]
+    for c in range(src.shape[2]):
+        d[c] = s[c]
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def permute_rows(src, dst, perm):
     """dst[p, perm[i], :] = src[p, i, :] for (pre, n, post) arrays (bit reversal is an involution)."""
-    pre, n, post = src.shape
-    for t in nb.prange(pre * n):
-        p = t // n
-        i = t % n
-        s = src[p, i]
-        d = dst[p, perm[i]]
-        for c in range(post):
-            d[c] = s[c]
+    for t in nb.prange(src.shape[0] * src.shape[1]):
+        _permute_row_job(src, dst, perm, t)
+
+
+@nb.njit(cache=True, nogil=True)
+def permute_rows_serial(src, dst, perm):
+    """:func:`permute_rows` on one thread."""
+    for t in range(src.shape[0] * src.shape[1]):
+        _permute_row_job(src, dst, perm, t)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _tile_job(src, dst, rev_q, rev_mid, job):
+    t = rev_q.shape[0]
+    n_mid = rev_mid.shape[0]
+    hi = src.shape[1] // t  # 2^(m-q): stride of the top q bits
+    b = job // n_mid
+    k = job % n_mid
+    s = src[b]
+    d = dst[b]
+    base_src = k * t
+    base_dst = rev_mid[k] * t
+    for c in range(t):
+        row = rev_q[c] * hi + base_dst
+        for a in range(t):
+            d[row + rev_q[a]] = s[a * hi + base_src + c]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def permute_tiled(src, dst, q, rev_q, rev_mid):
+def permute_tiled(src, dst, rev_q, rev_mid):
     """dst[b, rev(i)] = src[b, i] for (batch, n) arrays, n = 2^m, m >= 2q, in 2^q x 2^q tiles.
 
     With i = a 2^(m-q) + k 2^q + c (a, c of q bits), rev(i) = rev_q(c) 2^(m-q) +
     rev_{m-2q}(k) 2^q + rev_q(a): for fixed k, the tile of 2^q source rows of 2^q
     contiguous entries goes to 2^q destination rows of 2^q contiguous entries.
     """
-    batch, n = src.shape
-    t = 1 << q
-    n_mid = rev_mid.shape[0]
-    hi = n // t  # 2^(m-q): stride of the top q bits
-    for job in nb.prange(batch * n_mid):
-        b = job // n_mid
-        k = job % n_mid
-        s = src[b]
-        d = dst[b]
-        base_src = k * t
-        base_dst = rev_mid[k] * t
-        for a in range(t):
-            row = a * hi + base_src
-            col = rev_q[a]
-            for c in range(t):
-                d[rev_q[c] * hi + base_dst + col] = s[row + c]
+    for job in nb.prange(src.shape[0] * rev_mid.shape[0]):
+        _tile_job(src, dst, rev_q, rev_mid, job)
+
+
+@nb.njit(cache=True, nogil=True)
+def permute_tiled_serial(src, dst, rev_q, rev_mid):
+    """:func:`permute_tiled` on one thread."""
+    for job in range(src.shape[0] * rev_mid.shape[0]):
+        _tile_job(src, dst, rev_q, rev_mid, job)

@@ -12,7 +12,8 @@ from ._common import prepare
 __all__ = ["bitrev", "fftbr", "ifftbr"]
 
 _SMALL = 1 << 14  # entries; smaller inputs are permuted by np.take
-_TILE_BITS = 4  # 16 x 16 tiles for the blocked bit-reversal permutation
+_PARALLEL_MIN = 1 << 17  # entries; smaller permutations run on one thread
+_TILE_BYTES = 256  # tile rows of at least this many bytes (whole cache lines)
 
 
 def bitrev(n):
@@ -149,10 +150,10 @@ def _permute(src3, dst3):
     """dst3[:, bitrev(i), :] = src3[:, i, :]."""
     pre, n, post = src3.shape
     m = n.bit_length() - 1
-    q = _TILE_BITS
+    q = max(1, (_TILE_BYTES // src3.itemsize).bit_length() - 1)
+    suffix = "" if src3.size >= _PARALLEL_MIN else "_serial"
     if post == 1 and m >= 2 * q:
-        rev_q = _table(1 << q)
-        rev_mid = _table(1 << (m - 2 * q))
-        _kernels.permute_tiled(src3.reshape(pre, n), dst3.reshape(pre, n), q, rev_q, rev_mid)
+        tiled = getattr(_kernels, "permute_tiled" + suffix)
+        tiled(src3.reshape(pre, n), dst3.reshape(pre, n), _table(1 << q), _table(1 << (m - 2 * q)))
     else:
-        _kernels.permute_rows(src3, dst3, _table(n))
+        getattr(_kernels, "permute_rows" + suffix)(src3, dst3, _table(n))

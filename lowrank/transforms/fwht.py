@@ -13,6 +13,13 @@ __all__ = ["fwht", "ifwht"]
 _ROW_BYTES = 1 << 16
 _PANEL_BYTES = 1 << 19
 _MIN_WIDTH_BYTES = 64
+# Below this many entries a transform runs on one thread: starting (or, on a busy
+# machine, waiting for) a second thread costs more than it saves.
+_PARALLEL_MIN = 1 << 15
+
+
+def _kernel(name, size):
+    return getattr(_kernels, name if size >= _PARALLEL_MIN else name + "_serial")
 
 
 def fwht(x, axis=-1, norm="backward"):
@@ -108,11 +115,12 @@ def _vector_pass(src, out3, scale, apply_scale):
     """out3[:, :, 0] = scale * H_n src for contiguous (pre, n) signals."""
     pre, n, _ = out3.shape
     row = max(8, _ROW_BYTES // out3.itemsize)
+    rows = _kernel("fwht_rows", src.size)
     if n <= row:
-        _kernels.fwht_rows(src, out3.reshape(pre, n), scale, apply_scale)
+        rows(src, out3.reshape(pre, n), scale, apply_scale)
         return
     n1 = n // row
-    _kernels.fwht_rows(src.reshape(pre * n1, row), out3.reshape(pre * n1, row), scale, False)
+    rows(src.reshape(pre * n1, row), out3.reshape(pre * n1, row), scale, False)
     _column_pass(out3.reshape(pre, n1, row), scale, apply_scale)
 
 
@@ -129,4 +137,4 @@ def _column_pass(x3, scale, apply_scale):
         _column_pass(x3.reshape(pre, n1, n2 * post), scale, apply_scale)
         return
     width = max(min_width, _PANEL_BYTES // (n * x3.itemsize))
-    _kernels.fwht_cols(x3, min(width, post), scale, apply_scale)
+    _kernel("fwht_cols", x3.size)(x3, min(width, post), scale, apply_scale)
