@@ -2,14 +2,14 @@
 
 Every public routine is importable from here (``lowrank.fwht``, ``lowrank.rsvd``, ...)
 and from its home subpackage (``lowrank.transforms.fwht``, ...). Importing lowrank
-imports NumPy, SciPy and Numba but compiles nothing: each Numba kernel is compiled
+imports NumPy and Numba but compiles nothing: each Numba kernel is compiled
 (or loaded from Numba's on-disk cache) on its first call. Optional dependencies
 (dask, matplotlib) are imported only by the routines that use them.
 """
 
 import importlib
 
-from . import transforms  # noqa: F401  (numba and scipy.fft; the other subpackages load on first use)
+from . import transforms  # noqa: F401  (imports numba; SciPy and the other subpackages load on first use)
 
 __version__ = "0.1.0"
 

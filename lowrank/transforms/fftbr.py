@@ -3,7 +3,6 @@
 import functools
 
 import numpy as np
-import scipy.fft
 
 from .._validate import check_int, check_power_of_two
 from . import _kernels
@@ -100,7 +99,7 @@ def fftbr(x, axis=-1, norm="backward"):
     # Real input stays real through the permutation, so pocketfft can use its
     # real-to-complex path (half the work) exactly as scipy.fft.fft(x) would.
     buf = _permuted(x, axis, n, pre, post)
-    return scipy.fft.fft(buf, axis=axis, norm=norm, overwrite_x=True)
+    return _scipy_fft().fft(buf, axis=axis, norm=norm, overwrite_x=True)
 
 
 def ifftbr(y, axis=-1, norm="backward"):
@@ -121,8 +120,15 @@ def ifftbr(y, axis=-1, norm="backward"):
     y, axis, n, pre, post, norm = prepare(y, axis, norm, name="y")
     if y.size == 0:
         return np.empty(y.shape, dtype=_complex_dtype(y.dtype))
-    z = scipy.fft.ifft(y, axis=axis, norm=norm, overwrite_x=False)
+    z = _scipy_fft().ifft(y, axis=axis, norm=norm, overwrite_x=False)
     return _permuted(z, axis, n, pre, post)
+
+
+def _scipy_fft():
+    """scipy.fft, imported on first use (it costs ~0.2 s, which `import lowrank` should not)."""
+    import scipy.fft
+
+    return scipy.fft
 
 
 @functools.lru_cache(maxsize=32)
