@@ -23,3 +23,13 @@ def test_bench_transforms_quick(tmp_path):
     data = json.loads((tmp_path / "transforms.json").read_text())
     assert data["name"] == "transforms"
     assert data["cases"] and "targets" in data["extra"]
+
+
+def test_bench_nystrom_cur_quick(tmp_path):
+    pytest.importorskip("scipy")
+    proc = _run_quick("benchmarks.bench_nystrom_cur", "--out", str(tmp_path))
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    assert "targets" in proc.stdout
+    data = json.loads((tmp_path / "nystrom_cur.json").read_text())
+    assert data["name"] == "nystrom_cur"
+    assert data["cases"] and "targets" in data["extra"]
