@@ -178,7 +178,8 @@ def cur(A, rank, *, method="deim", rng=None):
         cols = _pivot_columns(op, rank, 10, 1, gen)
         rows = _pivot_columns(as_operator(op.A.T, "A", allow_complex=False), rank, 10, 1, gen)
     else:
-        U_k, _, Vh_k = rsvd(op.A, rank, rng=gen)
+        # the indices need the dominant subspaces, not converged singular values: q = 2
+        U_k, _, Vh_k = rsvd(op.A, rank, n_iter=2, rng=gen)
         if method == "deim":
             cols, rows = _deim(Vh_k.T), _deim(U_k)
         else:
