@@ -60,6 +60,16 @@ class Operator:
         AH = self.A.T.conj() if self.is_complex else self.A.T
         return np.asarray(AH @ Y)
 
+    def columns(self, j0, j1):
+        """Dense ``A[:, j0:j1]`` (for a LinearOperator, from a product with identity columns)."""
+        if self.kind == "dense":
+            return self.A[:, j0:j1]
+        if self.kind == "sparse":
+            return self.A[:, j0:j1].toarray()
+        E = np.zeros((self.shape[1], j1 - j0), dtype=self.dtype)
+        E[np.arange(j0, j1), np.arange(j1 - j0)] = 1
+        return self.matmat(E)
+
     def check_products(self, Y):
         """``ValueError`` naming ``A`` if a product with a matrix-free ``A`` is not finite."""
         if not np.all(np.isfinite(Y)):
@@ -99,9 +109,7 @@ def _linop_fro_norm(op, block):
     m, n = op.shape
     total, scale = 0.0, 0.0
     for j in range(0, n, block):
-        E = np.zeros((n, min(block, n - j)), dtype=op.dtype)
-        E[np.arange(j, j + E.shape[1]), np.arange(E.shape[1])] = 1
-        Y = op.matmat(E)
+        Y = op.columns(j, min(j + block, n))
         ymax = float(np.max(np.abs(Y), initial=0.0))
         if ymax == 0.0:
             continue

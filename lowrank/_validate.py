@@ -120,8 +120,8 @@ def check_finite(arr, name="A"):
     """
     if arr.size == 0:
         return
-    real = arr.view(arr.real.dtype) if np.iscomplexobj(arr) else arr
-    if not (np.isfinite(np.min(real)) and np.isfinite(np.max(real))):
+    parts = (arr.real, arr.imag) if np.iscomplexobj(arr) else (arr,)
+    if not all(np.isfinite(np.min(p)) and np.isfinite(np.max(p)) for p in parts):
         raise ValueError(f"`{name}` must contain only finite values; it has NaN or inf entries.")
 
 

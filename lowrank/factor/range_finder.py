@@ -19,13 +19,40 @@ def orth(Y):
     return Q
 
 
-def reorth(Q_new, Q_old):
-    """Orthonormalise Q_new against the orthonormal Q_old and itself (two passes of
-    block Gram–Schmidt, which keeps orthogonality to working precision)."""
-    if Q_old is not None and Q_old.shape[1]:
-        for _ in range(2):
-            Q_new = Q_new - Q_old @ (Q_old.conj().T @ Q_new)
-    return orth(Q_new)
+def reorth(Y, Q_old):
+    """Orthonormal columns spanning the part of Y orthogonal to the orthonormal Q_old.
+
+    Block Gram–Schmidt with a QR after each projection ("twice is enough", with a third
+    pass when a block lay numerically inside span(Q_old)). Directions that are entirely
+    inside span(Q_old) — the block has nothing new — are replaced by an orthonormal
+    completion, so the result is always orthonormal and orthogonal to Q_old.
+    """
+    if Q_old is None or Q_old.shape[1] == 0:
+        return orth(Y)
+    eps = np.finfo(Y.dtype).eps
+    limit = 10 * eps * np.sqrt(Q_old.shape[0])
+    for _ in range(3):
+        Y = orth(Y - Q_old @ (Q_old.conj().T @ Y))
+        if np.max(np.abs(Q_old.conj().T @ Y), initial=0.0) <= limit:
+            return Y
+    return complete_basis(Q_old, Y.shape[1], Y.dtype)[:, Q_old.shape[1]:]
+
+
+def complete_basis(Q, size, dtype):
+    """Q (m, k) orthonormal, extended by orthonormal columns to (m, size).
+
+    The new directions come from a fixed-seed Gaussian (deterministic, and independent
+    of the caller's generator, whose stream is left untouched), projected twice.
+    """
+    m, k = Q.shape
+    if size <= k:
+        return Q
+    fill = np.random.default_rng(m * 1_000_003 + size).standard_normal((m, size - k)).astype(dtype)
+    for _ in range(2):
+        if k:
+            fill = fill - Q @ (Q.conj().T @ fill)
+        fill = orth(fill)
+    return np.hstack([Q, fill])
 
 
 def gaussian_test_matrix(gen, n, width, dtype):
@@ -95,4 +122,6 @@ def range_finder(A, size, *, n_iter=2, rng=None):
     size = check_int(size, "size", low=1, high=m)
     n_iter = check_int(n_iter, "n_iter", low=0)
     Q = orth(op.matmat(gaussian_test_matrix(gen, n, size, op.dtype)))
-    return subspace_iteration(op, Q, n_iter)
+    Q = subspace_iteration(op, Q, n_iter)
+    # with n < size, A^H Q has only n columns: the range is found; complete the basis
+    return complete_basis(Q, size, op.dtype)

@@ -100,10 +100,6 @@ def test_size_up_to_m_completes_a_basis_for_a_rank_deficient_matrix(n_iter):
         assert_lowrank_error(A, _projection(Q, A), 0.0, factor=1.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: for n < size <= m and n_iter >= 1, range_finder returns shape (m, n): "
-    "subspace_iteration's orth(op.rmatmat(Q)) is an economic QR of an (n, size) "
-    "block, which keeps only n columns (range_finder.py, subspace_iteration)."))
 @pytest.mark.parametrize("n_iter", [1, 2])
 def test_size_above_n_keeps_the_shape(n_iter):
     A = np.random.default_rng(0).standard_normal((20, 5))
