@@ -147,7 +147,8 @@ def make_sketch(kind, size, n, *, rng=None, nnz_per_column=None):
     rng : {None, int, numpy.random.Generator}, optional
         Seed or generator (SPEC 7); the same seed gives the same S.
     nnz_per_column : int, optional
-        ``"sparse_sign"`` only: nonzeros ζ per column (default ``min(size, 8)``).
+        ``"sparse_sign"`` only: nonzeros ζ per column, ``min(2, size) <= ζ <= size``
+        (default ``min(size, 8)``).
 
     Returns
     -------
@@ -172,7 +173,7 @@ def make_sketch(kind, size, n, *, rng=None, nnz_per_column=None):
     size = check_int(size, "size", low=1)
     n = check_int(n, "n", low=1)
     if nnz_per_column is not None:
-        nnz_per_column = check_int(nnz_per_column, "nnz_per_column", low=1, high=size)
+        nnz_per_column = check_int(nnz_per_column, "nnz_per_column", low=min(2, size), high=size)
     gen = as_generator(rng)
     return SketchOperator(kind, size, n, _DRAW[kind](gen, size, n, nnz_per_column))
 

@@ -247,7 +247,7 @@ def test_srht_entries_and_hadamard_structure(size, n, seed):
 @settings(deadline=None)
 @given(st.integers(1, 80), st.integers(1, 70), st.one_of(st.none(), st.integers(1, 80)), SEEDS)
 def test_sparse_sign_columns_have_zeta_distinct_nonzeros(size, n, nnz, seed):
-    nnz = None if nnz is None else min(nnz, size)
+    nnz = None if nnz is None else max(min(nnz, size), min(2, size))
     op = make_sketch("sparse_sign", size, n, rng=seed, nnz_per_column=nnz)
     zeta = min(size, 8) if nnz is None else nnz
     S = op.to_dense()
@@ -391,8 +391,8 @@ def test_bad_n(n):
         make_sketch("gaussian", 2, n)
 
 
-@pytest.mark.parametrize("nnz", [0, -1, 5, 2.0, True])
-def test_bad_nnz_per_column(nnz):
+@pytest.mark.parametrize("nnz", [0, -1, 1, 5, 2.0, True])
+def test_bad_nnz_per_column(nnz):  # API: zeta >= 2 (unless size == 1)
     with pytest.raises((ValueError, TypeError), match="nnz_per_column"):
         make_sketch("sparse_sign", 4, 6, nnz_per_column=nnz)
 
