@@ -33,3 +33,15 @@ def test_bench_nystrom_cur_quick(tmp_path):
     data = json.loads((tmp_path / "nystrom_cur.json").read_text())
     assert data["name"] == "nystrom_cur"
     assert data["cases"] and "targets" in data["extra"]
+
+
+def test_bench_rsvd_quick(tmp_path):
+    pytest.importorskip("scipy")
+    proc = _run_quick("benchmarks.bench_rsvd", "--out", str(tmp_path))
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    assert "targets" in proc.stdout
+    data = json.loads((tmp_path / "rsvd.json").read_text())
+    assert data["name"] == "rsvd"
+    assert data["cases"] and "targets" in data["extra"]
+    names = {m["name"] for case in data["cases"] for m in case["methods"]}
+    assert {"ours", "ours krylov", "ours tol", "sklearn"} <= names
