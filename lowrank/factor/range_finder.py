@@ -11,12 +11,51 @@ __all__ = ["range_finder"]
 
 
 def orth(Y):
-    """Orthonormal basis of the columns of Y (Householder QR; rank-deficient Y still
-    yields orthonormal columns that complete a basis)."""
-    if Y.shape[1] == 0:
+    """Orthonormal basis of the columns of Y.
+
+    Tall blocks go through shifted Cholesky QR (three passes, all BLAS-3; Fukaya,
+    Kannan, Nakatsukasa, Yamamoto & Yanagisawa, SISC 42(1), 2020), which is stable for
+    cond(Y) up to O(1/eps) and several times faster than Householder QR on the thin
+    blocks of a range finder (LAPACK's QR of a 4000 x 60 block runs slower with threads
+    than without). When Y is (numerically) rank-deficient the passes do not converge to
+    orthonormality, and Householder QR — which completes a basis for any Y — is used.
+    """
+    m, width = Y.shape
+    if width == 0:
         return Y
-    Q, _ = scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)
+    if m >= 4 * width:
+        Q = _cholesky_qr(Y)
+        if Q is not None:
+            return Q
+    Q, _ = scipy.linalg.qr(Y, mode="economic", check_finite=False)
     return Q
+
+
+def _cholesky_qr(Y):
+    """Shifted CholeskyQR3 of a tall Y, or None when Y is too ill-conditioned for it."""
+    m, width = Y.shape
+    scale = float(np.max(np.abs(Y)))
+    if not (np.isfinite(scale) and scale > 0.0):
+        return None
+    eps = np.finfo(Y.dtype).eps
+    trsm = scipy.linalg.get_blas_funcs("trsm", (Y,))
+    Q = Y * Y.dtype.type(1.0 / scale)  # a scaled copy: the Gram matrix cannot overflow
+    for p in range(3):
+        G = Q.conj().T @ Q
+        if p == 0:
+            shift = 11 * (m * width + width * (width + 1)) * eps * float(np.trace(G).real)
+            G[np.diag_indices(width)] += G.dtype.type(shift)
+        elif p == 2 and np.max(np.abs(G - np.eye(width, dtype=G.dtype))) > 0.1:
+            return None  # not converging: Y is numerically rank-deficient
+        try:
+            R = scipy.linalg.cholesky(G, lower=False, check_finite=False)
+        except np.linalg.LinAlgError:
+            return None
+        # Q <- Q R^{-1}, as (R^{-T} Q^T)^T so that BLAS sees Q's memory as it is
+        Q = trsm(1.0, R, Q.T, side=0, lower=0, trans_a=1).T
+    if not np.all(np.isfinite(Q)):
+        return None
+    return np.ascontiguousarray(Q)
 
 
 def reorth(Y, Q_old):

@@ -10,13 +10,14 @@ from .._operators import as_operator
 from .._random import as_generator
 from .._results import SVDResult
 from .._validate import check_choice, check_float, check_int, check_rank
-from .range_finder import gaussian_test_matrix, orth, reorth
+from .range_finder import _cholesky_qr, gaussian_test_matrix, orth, reorth
 
 __all__ = ["rsvd"]
 
 _METHODS = ("power", "krylov")
-_MAX_POWER_ITER = 6  # cap of the adaptive rule for n_iter=None (power method)
-_GAP_TARGET = 0.01  # stop iterating once (sigma_l / sigma_k)^(2q+1) is below this
+_MIN_POWER_ITER = 1  # the adaptive rule (n_iter=None) always does at least this many
+_MAX_POWER_ITER = 4  # ... and at most this many power iterations
+_GAP_TARGET = 0.05  # stop iterating once (sigma_l / sigma_k)^(2q+1) is below this
 _KRYLOV_DEFAULT_ITER = 3
 _TOL_BLOCK = 16  # block width of the fixed-accuracy scheme
 
@@ -76,9 +77,13 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
     :math:`\ell = \min(rank + p, m, n)` and a Gaussian :math:`\Omega \in R^{n\times\ell}`,
     :math:`Q = \mathrm{orth}((AA^H)^q A\Omega)` (QR after every product), then the SVD
     of :math:`B = Q^H A`. Costs :math:`2q + 2` products with width-ℓ blocks plus
-    :math:`O((m + n)\ell^2)`. With ``n_iter=None``, q starts at 2 and grows (up to 6)
-    while the sketch's own singular values :math:`\hat\sigma` say the subspace has not
-    converged: until :math:`(\hat\sigma_\ell/\hat\sigma_{rank})^{2q+1} \le 0.01`.
+    :math:`O((m + n)\ell^2)`. With ``n_iter=None``, q is chosen from the spectrum: after
+    one iteration, iterations continue (up to q = 4) while the sketch's own singular
+    values :math:`\hat\sigma` say the subspace has not converged, i.e. until
+    :math:`(\hat\sigma_\ell/\hat\sigma_{rank})^{2q+1} \le 0.05` — the factor by which
+    subspace iteration reduces the error beyond the optimum (HMT 2011, Cor. 10.10).
+    A fast-decaying spectrum (e.g. 0.9^i at rank 50, oversampling 10) stops at q = 1;
+    slowly decaying spectra get q = 4, where ``method="krylov"`` is the better choice.
     No iteration is needed (q = 0) when ℓ = min(m, n).
 
     *Block Krylov* (Musco & Musco, NeurIPS 2015, Alg. 2): the orthonormal basis of
@@ -86,8 +91,9 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
     re-orthogonalised against all previous ones (two Gram–Schmidt passes — without
     this, orthogonality is lost in float32), then Rayleigh–Ritz on it. ``n_iter=None``
     means q = 3 (capped so that (q+1)ℓ <= min(m, n); when not even 2ℓ fits, the
-    power method runs instead). Costs 2q + 1 products of width ℓ
-    and one of width (q+1)ℓ.
+    power method runs instead). Costs 2q + 2 products of width ℓ, the same as the
+    power method: the products :math:`A^H Y_i` that drive the iteration are also the
+    blocks of :math:`B^H = A^H K` for the final Rayleigh–Ritz step.
 
     *Fixed accuracy* (randQB_EI, Yu, Gu & Li, SIMAX 39(3), 2018): the basis grows by
     blocks of `block_size` columns (each with q power iterations, q = 1 by default,
@@ -142,7 +148,7 @@ def _power(op, rank, oversample, n_iter, gen):
     if ell == min(m, n):
         q_min, q_max = 0, 0 if n_iter is None else n_iter
     elif n_iter is None:
-        q_min, q_max = 2, _MAX_POWER_ITER
+        q_min, q_max = _MIN_POWER_ITER, _MAX_POWER_ITER
     else:
         q_min = q_max = n_iter
     for _ in range(q_min):
@@ -166,9 +172,21 @@ def _converged(W, rank, ell, q):
 
 def _project_svd(Q, W, rank):
     """SVD of B = Q^H A from W = A^H Q: B = W^H = (V S Ub^H)^H, so U = Q Ub."""
-    V, S, UbH = scipy.linalg.svd(W, full_matrices=False, check_finite=False)
+    V, S, UbH = _thin_svd(W)
     U = Q @ UbH.conj().T[:, :rank]
     return U, S[:rank], V[:, :rank].conj().T
+
+
+def _thin_svd(W):
+    """Thin SVD of a tall W through W = Q_W R (Cholesky QR, BLAS-3) and the SVD of the
+    small R; plain LAPACK SVD when W is not tall or is numerically rank-deficient."""
+    n, width = W.shape
+    if n >= 4 * width:
+        Qw = _cholesky_qr(W)
+        if Qw is not None:
+            Ur, S, Vh = scipy.linalg.svd(Qw.conj().T @ W, check_finite=False)
+            return Qw @ Ur, S, Vh
+    return scipy.linalg.svd(W, full_matrices=False, check_finite=False)
 
 
 def _krylov(op, rank, oversample, n_iter, gen):
@@ -180,14 +198,16 @@ def _krylov(op, rank, oversample, n_iter, gen):
         return _power(op, rank, oversample, n_iter, gen)
     q = min(q, min(m, n) // ell - 1)
     block = orth(op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
-    basis = [block]
+    basis, images = [block], []
     K = block
     for _ in range(q):
-        Z = orth(op.rmatmat(block))
-        block = reorth(op.matmat(Z), K)
+        W = op.rmatmat(block)  # A^H Y_i: kept, it is a block of B^H = A^H K
+        images.append(W)
+        block = reorth(op.matmat(orth(W)), K)
         basis.append(block)
         K = np.hstack(basis)
-    return _project_svd(K, op.rmatmat(K), rank)
+    images.append(op.rmatmat(block))
+    return _project_svd(K, np.hstack(images), rank)
 
 
 # ------------------------------------------------------------------ fixed accuracy
