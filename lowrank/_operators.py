@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ._linalg import mm
 from ._validate import as_float_array, check_finite, result_float_dtype
 
 __all__ = ["Operator", "as_operator", "is_linear_operator"]
@@ -50,6 +51,8 @@ class Operator:
         X = np.asarray(X, dtype=self.dtype)
         if self.kind == "linop":
             return self.check_products(np.asarray(self.A.matmat(X), dtype=self.dtype))
+        if self.kind == "dense":
+            return mm(self.A, X)
         return np.asarray(self.A @ X)
 
     def rmatmat(self, Y):
@@ -57,6 +60,8 @@ class Operator:
         Y = np.asarray(Y, dtype=self.dtype)
         if self.kind == "linop":
             return self.check_products(np.asarray(self.A.rmatmat(Y), dtype=self.dtype))
+        if self.kind == "dense":
+            return mm(self.A, Y, "H")
         AH = self.A.T.conj() if self.is_complex else self.A.T
         return np.asarray(AH @ Y)
 
@@ -150,6 +155,8 @@ def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empt
         if type(A).__module__.startswith("dask"):
             raise TypeError(f"`{name}` is a dask array; this routine does not accept dask input yet.")
         arr = as_float_array(A, name, ndim=2, allow_complex=allow_complex)
+        if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+            arr = np.ascontiguousarray(arr)  # once here, not in every product
         op = Operator(arr, "dense", arr.dtype, name)
     if not allow_empty and min(op.shape) == 0:
         raise ValueError(f"`{name}` must not be empty; got shape {op.shape}.")

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from .._linalg import mm
 from .._operators import as_operator
 from .._random import as_generator
 from .._results import CURResult, IDResult
@@ -196,7 +197,7 @@ def _deim(V):
     idx[0] = np.argmax(np.abs(V[:, 0]))
     for j in range(1, k):
         c, *_ = scipy.linalg.lstsq(V[idx[:j], :j], V[idx[:j], j], check_finite=False)
-        r = np.abs(V[:, j] - V[:, :j] @ c)
+        r = np.abs(V[:, j] - mm(V[:, :j], c[:, None])[:, 0])
         r[idx[:j]] = -1.0  # already chosen (exactly zero residual in exact arithmetic)
         idx[j] = np.argmax(r)
     return idx
@@ -218,7 +219,7 @@ def _middle(op, cols, rows):
     Rt = _dense_columns(as_operator(op.A.T, "A", allow_complex=False), rows)  # = A[rows, :].T
     Qc, Tc = scipy.linalg.qr(C, mode="economic", check_finite=False)
     Qr, Tr = scipy.linalg.qr(Rt, mode="economic", check_finite=False)
-    core = Qc.T @ op.matmat(Qr)  # Q_C^T A Q_R, (rank, rank)
+    core = mm(Qc, op.matmat(Qr), "T")  # Q_C^T A Q_R, (rank, rank)
     left = _triangular_or_lstsq(Tc, core)  # T_C^{-1} core
     U = _triangular_or_lstsq(Tr, left.T).T  # (.) T_R^{-T}
     return U.astype(op.dtype, copy=False)

@@ -5,15 +5,19 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._linalg import mm
 from .._operators import as_operator
 from .._random import as_generator
 from .._results import EighResult
 from .._validate import check_float, check_int, check_rank
+from . import _kernels
 from .range_finder import gaussian_test_matrix, orth
+from .rsvd import _thin_svd
 
 __all__ = ["nystrom", "nystrom_preconditioner", "NystromPreconditioner"]
 
 _SYMMETRY_RTOL = 1e3  # multiples of eps * max|A| tolerated between A and A^T
+_SYMMETRY_TILE = 64  # two 64 x 64 tiles (64 KiB in float64) fit in L2
 
 
 def nystrom(A, rank, *, oversample=10, n_iter=0, rng=None):
@@ -61,7 +65,7 @@ def nystrom(A, rank, *, oversample=10, n_iter=0, rng=None):
 
     How non-symmetric or indefinite input is detected: for a dense matrix, the
     largest entry of :math:`|A - A^T|` is compared with :math:`10^3\epsilon\max|A|`
-    (O(n²) reads, tile by tile, no n × n temporary) and the diagonal must be
+    (one compiled O(n²) pass, tile by tile, no n × n temporary) and the diagonal must be
     non-negative; for a sparse matrix the same test
     on the stored entries of :math:`A - A^T` (O(nnz)); for a LinearOperator, the small
     matrix :math:`\Omega^T A\Omega` must be symmetric to the same relative tolerance (a
@@ -96,75 +100,67 @@ def nystrom(A, rank, *, oversample=10, n_iter=0, rng=None):
     return EighResult(w[:rank].copy(), np.ascontiguousarray(V[:, :rank]))
 
 
-def _check_symmetric(op, block=256):
+def _check_symmetric(op):
     if op.kind == "linop":
         return
-    amax = op.max_abs()
+    if op.kind == "sparse":
+        amax = op.max_abs()
+        D = op.A - op.A.T
+        worst = float(np.max(np.abs(D.data), initial=0.0)) if sp.issparse(D) else float(np.max(np.abs(D)))
+        d_min = float(np.min(op.A.diagonal()))
+    else:
+        amax, worst, d_min = _kernels.symmetry_stats(op.A, _SYMMETRY_TILE)
     if amax == 0.0:
         raise ValueError("`A` is all zero; a Nyström approximation needs a nonzero PSD matrix.")
     tol = _SYMMETRY_RTOL * np.finfo(op.dtype).eps * amax
-    if op.kind == "sparse":
-        D = op.A - op.A.T
-        worst = float(np.max(np.abs(D.data), initial=0.0)) if sp.issparse(D) else float(np.max(np.abs(D)))
-    else:
-        worst = _dense_asymmetry(op.A, block)
     if worst > tol:
         raise ValueError(
             f"`A` must be symmetric; max |A - A^T| = {worst:.3g} exceeds {tol:.3g} "
             f"(= 1e3 * eps * max|A|)."
         )
-    d_min = float(np.min(op.A.diagonal()))
     if d_min < -tol:  # a PSD matrix has a non-negative diagonal
         raise ValueError(f"`A` must be positive semidefinite; it has the diagonal entry {d_min:.3g} < 0.")
-
-
-def _dense_asymmetry(A, block):
-    """max |A - A^T| over pairs of square tiles (both tiles stay in cache; O(n²) reads)."""
-    n = A.shape[0]
-    worst = 0.0
-    for i in range(0, n, block):
-        for j in range(i, n, block):
-            D = A[i:i + block, j:j + block] - A[j:j + block, i:i + block].T
-            worst = max(worst, float(max(np.max(D), -np.min(D))))
-    return worst
 
 
 def _stable_nystrom(op, Omega, Y):
     """Tropp et al. (2017) Alg. 3 on the sketch Y = A Omega; returns (w, V) descending."""
     eps = np.finfo(op.dtype).eps
-    M = Omega.T @ Y
-    m_norm = float(np.linalg.norm(M, 2))
+    M = mm(Omega, Y, "T")
+    _check_probe(op, M, eps)
+    y_scale = float(np.max(np.abs(Y)))
+    nu = eps * y_scale * float(np.linalg.norm(Y / y_scale))  # eps * ||Y||_F, overflow-safe
+    Y_nu = Y + Omega * Y.dtype.type(nu)
+    # Omega^T Y_nu = M + nu Omega^T Omega = M + nu I (Omega has orthonormal columns)
+    core = (M + M.T) / 2
+    core[np.diag_indices_from(core)] += core.dtype.type(nu)
+    try:
+        C = scipy.linalg.cholesky(core, lower=False, check_finite=False)
+        B = scipy.linalg.solve_triangular(C, Y_nu.T, trans="T", lower=False, check_finite=False).T
+    except np.linalg.LinAlgError:
+        # Rounding left the shifted core semidefinite: use its PSD square root instead.
+        evals, evecs = scipy.linalg.eigh(core, check_finite=False)
+        keep = evals > eps * evals[-1] * core.shape[0]
+        B = mm(Y_nu, np.ascontiguousarray(evecs[:, keep])) / np.sqrt(evals[keep])
+    U, sigma, _ = _thin_svd(B)
+    w = np.maximum(sigma.astype(np.float64) ** 2 - nu, 0.0).astype(op.dtype)
+    if U.shape[1] < Omega.shape[1]:  # complete the basis after the fallback dropped directions
+        U = orth(np.hstack([U, Omega]))[:, : Omega.shape[1]]
+        w = np.concatenate([w, np.zeros(Omega.shape[1] - w.size, dtype=w.dtype)])
+    return w, U
+
+
+def _check_probe(op, M, eps):
+    """Symmetry (LinearOperator only) and PSD tests on the small M = Omega^T A Omega."""
+    lam = scipy.linalg.eigvalsh((M + M.T) / 2, check_finite=False)
+    m_norm = float(max(lam[-1], -lam[0]))
     if m_norm == 0.0:
         raise ValueError("`A` is zero on the sketched subspace (all zero or numerically so); "
                          "a Nyström approximation needs a nonzero PSD matrix.")
     asym = float(np.max(np.abs(M - M.T)))
     if op.kind == "linop" and asym > _SYMMETRY_RTOL * eps * m_norm * max(1, M.shape[0]) ** 0.5:
         raise ValueError(f"`A` must be symmetric; the probe Omega^T A Omega is not (asymmetry {asym:.3g}).")
-    lam_min = float(scipy.linalg.eigvalsh((M + M.T) / 2, subset_by_index=[0, 0], check_finite=False)[0])
-    if lam_min < -(_SYMMETRY_RTOL + 10 * op.shape[0]) * eps * m_norm:
-        raise ValueError(f"`A` must be positive semidefinite; Omega^T A Omega has the eigenvalue {lam_min:.3g}.")
-    y_scale = float(np.max(np.abs(Y)))
-    nu = eps * y_scale * float(np.linalg.norm(Y / y_scale))  # eps * ||Y||_F, overflow-safe
-    Y_nu = Y + Omega * Y.dtype.type(nu)
-    core = Omega.T @ Y_nu
-    core = (core + core.T) / 2
-    try:
-        C = scipy.linalg.cholesky(core, lower=False, check_finite=False)
-        B = scipy.linalg.solve_triangular(C, Y_nu.T, trans="T", lower=False, check_finite=False).T
-    except np.linalg.LinAlgError:
-        # Rounding left the shifted core semidefinite: use its PSD square root instead.
-        evals, evecs = np.linalg.eigh(core)
-        keep = evals > eps * evals[-1] * core.shape[0]
-        B = (Y_nu @ evecs[:, keep]) / np.sqrt(evals[keep])
-    # thin SVD of the tall B through its QR: B = Q R, R = Ub sigma W^T, U = Q Ub
-    Qb, Rb = scipy.linalg.qr(B, mode="economic", overwrite_a=True, check_finite=False)
-    Ub, sigma, _ = scipy.linalg.svd(Rb, check_finite=False)
-    U = Qb @ Ub
-    w = np.maximum(sigma.astype(np.float64) ** 2 - nu, 0.0).astype(op.dtype)
-    if U.shape[1] < Omega.shape[1]:  # complete the basis after the fallback dropped directions
-        U = orth(np.hstack([U, Omega]))[:, : Omega.shape[1]]
-        w = np.concatenate([w, np.zeros(Omega.shape[1] - w.size, dtype=w.dtype)])
-    return w, U
+    if lam[0] < -(_SYMMETRY_RTOL + 10 * op.shape[0]) * eps * m_norm:
+        raise ValueError(f"`A` must be positive semidefinite; Omega^T A Omega has the eigenvalue {lam[0]:.3g}.")
 
 
 class NystromPreconditioner(spla.LinearOperator):
@@ -195,7 +191,7 @@ class NystromPreconditioner(spla.LinearOperator):
     def _matmat(self, X):
         X = np.asarray(X, dtype=self.dtype)
         U = self.eigenvectors
-        return X + U @ (self._weights[:, None] * (U.T @ X))
+        return X + mm(U, self._weights[:, None] * mm(U, X, "T"))
 
     def _matvec(self, x):
         return self._matmat(np.asarray(x).reshape(-1, 1)).ravel()

@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.linalg
 
+from .._linalg import gram, mm, project_out
 from .._operators import as_operator
 from .._random import as_generator
 from .._validate import check_int
@@ -32,7 +33,13 @@ def orth(Y):
 
 
 def _cholesky_qr(Y):
-    """Shifted CholeskyQR3 of a tall Y, or None when Y is too ill-conditioned for it."""
+    """Shifted CholeskyQR3 of a tall Y, or None when Y is too ill-conditioned for it.
+
+    The third pass only runs when the second one starts from a basis that is still far
+    from orthonormal (max |Q^H Q - I| > 0.1, i.e. cond(Y) beyond about eps^(-1/2)):
+    from a nearly orthonormal Q one Cholesky QR pass already reaches O(eps)
+    orthogonality, so a well-conditioned block costs two passes.
+    """
     m, width = Y.shape
     scale = float(np.max(np.abs(Y)))
     if not (np.isfinite(scale) and scale > 0.0):
@@ -41,18 +48,22 @@ def _cholesky_qr(Y):
     trsm = scipy.linalg.get_blas_funcs("trsm", (Y,))
     Q = Y * Y.dtype.type(1.0 / scale)  # a scaled copy: the Gram matrix cannot overflow
     for p in range(3):
-        G = Q.conj().T @ Q
+        G = gram(Q)
         if p == 0:
             shift = 11 * (m * width + width * (width + 1)) * eps * float(np.trace(G).real)
             G[np.diag_indices(width)] += G.dtype.type(shift)
-        elif p == 2 and np.max(np.abs(G - np.eye(width, dtype=G.dtype))) > 0.1:
-            return None  # not converging: Y is numerically rank-deficient
+        else:
+            departure = float(np.max(np.abs(G - np.eye(width, dtype=G.dtype))))
+            if p == 2 and departure > 0.1:
+                return None  # not converging: Y is numerically rank-deficient
         try:
             R = scipy.linalg.cholesky(G, lower=False, check_finite=False)
         except np.linalg.LinAlgError:
             return None
         # Q <- Q R^{-1}, as (R^{-T} Q^T)^T so that BLAS sees Q's memory as it is
         Q = trsm(1.0, R, Q.T, side=0, lower=0, trans_a=1).T
+        if p == 1 and departure <= 0.1:
+            break
     if not np.all(np.isfinite(Q)):
         return None
     return np.ascontiguousarray(Q)
@@ -71,8 +82,8 @@ def reorth(Y, Q_old):
     eps = np.finfo(Y.dtype).eps
     limit = 10 * eps * np.sqrt(Q_old.shape[0])
     for _ in range(3):
-        Y = orth(Y - Q_old @ (Q_old.conj().T @ Y))
-        if np.max(np.abs(Q_old.conj().T @ Y), initial=0.0) <= limit:
+        Y = orth(project_out(Y, Q_old))
+        if np.max(np.abs(mm(Q_old, Y, "H")), initial=0.0) <= limit:
             return Y
     return complete_basis(Q_old, Y.shape[1], Y.dtype)[:, Q_old.shape[1]:]
 
@@ -89,7 +100,7 @@ def complete_basis(Q, size, dtype):
     fill = np.random.default_rng(m * 1_000_003 + size).standard_normal((m, size - k)).astype(dtype)
     for _ in range(2):
         if k:
-            fill = fill - Q @ (Q.conj().T @ fill)
+            fill = project_out(fill, Q)
         fill = orth(fill)
     return np.hstack([Q, fill])
 

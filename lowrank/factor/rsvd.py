@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 
+from .._linalg import mm
 from .._operators import as_operator
 from .._random import as_generator
 from .._results import SVDResult
@@ -173,7 +174,7 @@ def _converged(W, rank, ell, q):
 def _project_svd(Q, W, rank):
     """SVD of B = Q^H A from W = A^H Q: B = W^H = (V S Ub^H)^H, so U = Q Ub."""
     V, S, UbH = _thin_svd(W)
-    U = Q @ UbH.conj().T[:, :rank]
+    U = mm(Q, UbH[:rank], "N", "H")
     return U, S[:rank], V[:, :rank].conj().T
 
 
@@ -184,8 +185,8 @@ def _thin_svd(W):
     if n >= 4 * width:
         Qw = _cholesky_qr(W)
         if Qw is not None:
-            Ur, S, Vh = scipy.linalg.svd(Qw.conj().T @ W, check_finite=False)
-            return Qw @ Ur, S, Vh
+            Ur, S, Vh = scipy.linalg.svd(mm(Qw, W, "H"), check_finite=False)
+            return mm(Qw, Ur), S, Vh
     return scipy.linalg.svd(W, full_matrices=False, check_finite=False)
 
 
@@ -245,11 +246,11 @@ def _fixed_accuracy(op, tol, rank_max, block, n_iter, gen):
 
 def _next_block(op, Q, Bh, Omega, n_iter):
     """A new orthonormal block of the range of (I - QQ^H) A, with power iterations."""
-    Y = op.matmat(Omega) - Q @ (Bh.conj().T @ Omega)
+    Y = op.matmat(Omega) - mm(Q, mm(Bh, Omega, "H"))
     Qi = reorth(Y, Q)
     for _ in range(n_iter):
-        Z = orth(op.rmatmat(Qi) - Bh @ (Q.conj().T @ Qi))
-        Qi = reorth(op.matmat(Z) - Q @ (Bh.conj().T @ Z), Q)
+        Z = orth(op.rmatmat(Qi) - mm(Bh, mm(Q, Qi, "H")))
+        Qi = reorth(op.matmat(Z) - mm(Q, mm(Bh, Z, "H")), Q)
     return Qi
 
 
@@ -263,7 +264,7 @@ def _residual(op, Q, Bh, scale, block=512):
     total = 0.0
     for j in range(0, n, block):
         j1 = min(j + block, n)
-        total += _sq_norm(op.columns(j, j1) - Q @ Bh[j:j1].conj().T, scale)
+        total += _sq_norm(op.columns(j, j1) - mm(Q, Bh[j:j1], "N", "H"), scale)
     return total
 
 
