@@ -581,12 +581,16 @@ def evaluate_targets(results, cfg):
     others.append(("sparse", _get(sparse, OURS_TOL, "tol_ratio")))
     t.append(_check("(info) tol mode meets tol on float32, LinearOperator, sparse, seed 0 [err/tol]",
                     others, 1.0))
-    t.append(_check(f"tol mode rank <= {k + k // 10} on seeds 0..4 [max rank]",
-                    [(sp_, _get(c[(sp_, 'float64')], OURS_TOL, "rank_max")) for sp_ in SPECTRA],
-                    k + k // 10))
-    t.append(_check("tol mode time <= 2x fixed rank (defaults) [tol/defaults]",
-                    [(sp_, _ratio(_get(c[(sp_, 'float64')], OURS_TOL), _get(c[(sp_, 'float64')], OURS)))
-                     for sp_ in SPECTRA], 2.0))
+    # the rank and time targets are set on s_i = 1/(i+1); the others are shown for information
+    target_sp = "1/(i+1)"
+    for label, spectra in ((f"on {target_sp}", [target_sp]),
+                           ("(info) on the other spectra", [x for x in SPECTRA if x != target_sp])):
+        t.append(_check(f"tol mode rank <= {k + k // 10} on seeds 0..4, {label} [max rank]",
+                        [(sp_, _get(c[(sp_, 'float64')], OURS_TOL, "rank_max")) for sp_ in spectra],
+                        k + k // 10))
+        t.append(_check(f"tol mode time <= 2x fixed rank (defaults), {label} [tol/defaults]",
+                        [(sp_, _ratio(_get(c[(sp_, 'float64')], OURS_TOL), _get(c[(sp_, 'float64')], OURS)))
+                         for sp_ in spectra], 2.0))
     return t
 
 

@@ -394,6 +394,14 @@ def _summarise(result):
     result.median_s, result.min_s, result.iqr_s = float(q50), float(samples.min()), float(q75 - q25)
 
 
+# Before each sample of a call that lasts at least SETTLE_MIN_CALL_S, wait SETTLE_S: an
+# OpenBLAS pool keeps its threads spinning for about 0.1 s after a call (2^28 cycles),
+# and NumPy and SciPy each bundle their own pool, so without the pause a method would
+# pay for the previous method's spinning threads (seen here: up to 1.5x on 0.2 s calls).
+SETTLE_S = 0.15
+SETTLE_MIN_CALL_S = 0.01
+
+
 def _time_rounds(timed, repeats, deadline, rng):
     """Interleaved rounds over `timed` (``[(MethodResult, func)]``); returns rounds run."""
     rounds = 0
@@ -402,6 +410,8 @@ def _time_rounds(timed, repeats, deadline, rng):
             result, func = timed[index]
             if result.status != OK:
                 continue
+            if result.number == 1 and (not result.samples_s or result.samples_s[-1] >= SETTLE_MIN_CALL_S):
+                time.sleep(SETTLE_S)
             try:
                 result.samples_s.append(_sample(func, result.number))
             except Exception as exc:  # a method that only fails sometimes
