@@ -183,10 +183,10 @@ def _thin_svd(W):
     small R; plain LAPACK SVD when W is not tall or is numerically rank-deficient."""
     n, width = W.shape
     if n >= 4 * width:
-        Qw = _cholesky_qr(W)
-        if Qw is not None:
-            Ur, S, Vh = scipy.linalg.svd(mm(Qw, W, "H"), check_finite=False)
-            return mm(Qw, Ur), S, Vh
+        QR = _cholesky_qr(W)
+        if QR is not None:
+            Ur, S, Vh = scipy.linalg.svd(QR[1], check_finite=False)
+            return mm(QR[0], Ur), S, Vh
     return scipy.linalg.svd(W, full_matrices=False, check_finite=False)
 
 
