@@ -227,7 +227,11 @@ def permute_rows_serial(src, dst, perm):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _tile_job(src, dst, rev_q, rev_mid, job):
+def _tile_job(src, dst, rev_q, rev_mid, job, tile):
+    """One 2^q x 2^q tile: read its source rows contiguously into the small buffer
+    ``tile`` (in L1), already permuted, then write whole destination rows. Reading the
+    columns of the tile straight from ``src`` would touch 2^q lines a power of two apart
+    per entry, which share an L1 set and evict each other."""
     t = rev_q.shape[0]
     n_mid = rev_mid.shape[0]
     hi = src.shape[1] // t  # 2^(m-q): stride of the top q bits
@@ -237,10 +241,14 @@ def _tile_job(src, dst, rev_q, rev_mid, job):
     d = dst[b]
     base_src = k * t
     base_dst = rev_mid[k] * t
+    for a in range(t):
+        ra = rev_q[a]
+        row = s[a * hi + base_src:a * hi + base_src + t]
+        for c in range(t):
+            tile[rev_q[c], ra] = row[c]
     for c in range(t):
-        row = rev_q[c] * hi + base_dst
-        for a in range(t):
-            d[row + rev_q[a]] = s[a * hi + base_src + c]
+        start = c * hi + base_dst
+        d[start:start + t] = tile[c]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
@@ -251,12 +259,19 @@ def permute_tiled(src, dst, rev_q, rev_mid):
     rev_{m-2q}(k) 2^q + rev_q(a): for fixed k, the tile of 2^q source rows of 2^q
     contiguous entries goes to 2^q destination rows of 2^q contiguous entries.
     """
-    for job in nb.prange(src.shape[0] * rev_mid.shape[0]):
-        _tile_job(src, dst, rev_q, rev_mid, job)
+    t = rev_q.shape[0]
+    n_jobs = src.shape[0] * rev_mid.shape[0]
+    n_chunks = min(n_jobs, 64)  # one tile buffer per chunk of jobs, not per job
+    for chunk in nb.prange(n_chunks):
+        tile = np.empty((t, t), dtype=src.dtype)
+        for job in range(chunk * n_jobs // n_chunks, (chunk + 1) * n_jobs // n_chunks):
+            _tile_job(src, dst, rev_q, rev_mid, job, tile)
 
 
 @nb.njit(cache=True, nogil=True)
 def permute_tiled_serial(src, dst, rev_q, rev_mid):
     """:func:`permute_tiled` on one thread."""
+    t = rev_q.shape[0]
+    tile = np.empty((t, t), dtype=src.dtype)
     for job in range(src.shape[0] * rev_mid.shape[0]):
-        _tile_job(src, dst, rev_q, rev_mid, job)
+        _tile_job(src, dst, rev_q, rev_mid, job, tile)
