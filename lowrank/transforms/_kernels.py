@@ -219,13 +219,6 @@ def permute_rows(src, dst, perm):
         _permute_row_job(src, dst, perm, t)
 
 
-@nb.njit(cache=True, nogil=True)
-def permute_rows_serial(src, dst, perm):
-    """:func:`permute_rows` on one thread."""
-    for t in range(src.shape[0] * src.shape[1]):
-        _permute_row_job(src, dst, perm, t)
-
-
 @nb.njit(cache=True, nogil=True, inline="always")
 def _tile_job(src, dst, rev_q, rev_mid, job, tile):
     """One 2^q x 2^q tile: read its source rows contiguously into the small buffer
@@ -267,11 +260,3 @@ def permute_tiled(src, dst, rev_q, rev_mid):
         for job in range(chunk * n_jobs // n_chunks, (chunk + 1) * n_jobs // n_chunks):
             _tile_job(src, dst, rev_q, rev_mid, job, tile)
 
-
-@nb.njit(cache=True, nogil=True)
-def permute_tiled_serial(src, dst, rev_q, rev_mid):
-    """:func:`permute_tiled` on one thread."""
-    t = rev_q.shape[0]
-    tile = np.empty((t, t), dtype=src.dtype)
-    for job in range(src.shape[0] * rev_mid.shape[0]):
-        _tile_job(src, dst, rev_q, rev_mid, job, tile)

@@ -64,7 +64,7 @@ def test_ifftbr_inverts_fftbr(case, norm):
     np.testing.assert_allclose(ifftbr(y, axis=axis, norm=norm), ref, atol=_tol(x, n))
 
 
-@pytest.mark.parametrize("log2n", [14, 15, 18])
+@pytest.mark.parametrize("log2n", [13, 14, 15, 18])
 @pytest.mark.parametrize("dtype", [np.float32, np.complex128])
 def test_large_lengths_tiled_permutation(log2n, dtype):
     n = 2**log2n
@@ -126,3 +126,28 @@ def test_errors():
         ifftbr(np.ones(4), norm="Ortho")
     with pytest.raises(TypeError, match="y"):
         ifftbr(["1"])
+
+
+@pytest.mark.parametrize("shape, axis", [((1024,), 0), ((3, 256), -1), ((64, 5), 0), ((2, 2**13), 1), ((2**13, 3), 0)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("norm", NORMS)
+def test_direct_pocketfft_path_is_scipy_fft_bit_for_bit(shape, axis, dtype, norm, monkeypatch):
+    """fftbr calls scipy's pocketfft kernel without scipy.fft's dispatch layer when it
+    can; the result must be exactly scipy.fft's, and so must the fallback's."""
+    import importlib
+
+    module = importlib.import_module("lowrank.transforms.fftbr")
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    x = x.astype(dtype)
+    n = x.shape[axis]
+    want = scipy.fft.fft(np.take(x, bitrev(n), axis=axis), axis=axis, norm=norm)
+    want_inv = np.take(scipy.fft.ifft(want, axis=axis, norm=norm), bitrev(n), axis=axis)
+    got, got_inv = fftbr(x, axis=axis, norm=norm), ifftbr(want, axis=axis, norm=norm)
+    monkeypatch.setattr(module, "_pocketfft_c2c", lambda: None)  # force the scipy.fft route
+    for y, y_inv in ((got, got_inv), (fftbr(x, axis=axis, norm=norm), ifftbr(want, axis=axis, norm=norm))):
+        assert y.dtype == want.dtype and y_inv.dtype == want_inv.dtype
+        np.testing.assert_array_equal(y, want)
+        np.testing.assert_array_equal(y_inv, want_inv)
