@@ -131,13 +131,14 @@ def _linop_fro_norm(op, block):
     return scale * np.sqrt(total)
 
 
-def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empty=False):
+def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empty=False, allow_dask=False):
     """Validate a matrix argument and wrap it as an :class:`Operator`.
 
     ndarray and lists: 2-D, finite, integers/bool promoted to float64. scipy.sparse:
     2-D, finite stored values, converted to CSR/CSC (kept if already one of them).
     LinearOperator: shape checked; dtype from ``A.dtype`` (float64 when unknown).
-    Never modifies ``A``.
+    dask array (only where ``allow_dask``): a :class:`lowrank._dask.DaskOperator`, its
+    entries checked in one pass over the blocks. Never modifies ``A``.
     """
     if sp.issparse(A):
         if A.ndim != 2:
@@ -157,9 +158,14 @@ def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empt
         dtype = result_float_dtype(A.dtype if A.dtype is not None else np.float64,
                                    allow_complex=allow_complex, name=name)
         op = Operator(A, "linop", dtype, name)
+    elif type(A).__module__.split(".")[0] == "dask":
+        if not allow_dask:
+            raise TypeError(f"`{name}` is a dask array; of the routines here only `rsvd` and `sketch` "
+                            "accept one (pass a NumPy array, or compute it first).")
+        from ._dask import DaskOperator
+
+        op = DaskOperator(A, name, allow_complex=allow_complex).validate()
     else:
-        if type(A).__module__.startswith("dask"):
-            raise TypeError(f"`{name}` is a dask array; this routine does not accept dask input yet.")
         arr = as_float_array(A, name, ndim=2, allow_complex=allow_complex)
         if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
             arr = np.ascontiguousarray(arr)  # once here, not in every product

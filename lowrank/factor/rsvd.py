@@ -117,7 +117,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
     (5,)
     """
     gen = as_generator(rng)
-    op = as_operator(A, "A")
+    op = as_operator(A, "A", allow_dask=True)
     kmax = min(op.shape)
     method = check_choice(method, "method", _METHODS)
     oversample = check_int(oversample, "oversample", low=0)
@@ -135,8 +135,10 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
     else:
         tol = check_float(tol, "tol", low=0, high=1, low_open=True, high_open=True)
         rank = kmax if rank is None else check_rank(rank, kmax)
+        if op.kind == "dask":
+            raise TypeError("`tol` (fixed-accuracy) mode does not take a dask array yet; pass `rank`.")
         U, S, Vh = _fixed_accuracy(op, tol, rank, block, 1 if n_iter is None else n_iter, gen)
-    return SVDResult(*_fix_signs(U, S, Vh))
+    return SVDResult(*_fix_signs(U, S, Vh, op))
 
 
 # ------------------------------------------------------------------ fixed rank
@@ -145,7 +147,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
 def _power(op, rank, oversample, n_iter, gen):
     m, n = op.shape
     ell = min(rank + oversample, m, n)
-    Q = orth(op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
+    Q = _orth_range(op, op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
     if ell == min(m, n):
         q_min, q_max = 0, 0 if n_iter is None else n_iter
     elif n_iter is None:
@@ -153,14 +155,14 @@ def _power(op, rank, oversample, n_iter, gen):
     else:
         q_min = q_max = n_iter
     for _ in range(q_min):
-        Q = orth(op.matmat(orth(op.rmatmat(Q))))
+        Q = _orth_range(op, op.matmat(orth(op.rmatmat(Q))))
     W = op.rmatmat(Q)  # = B^H, also the first half of the next iteration
     q = q_min
     while q < q_max and not _converged(W, rank, ell, q):
-        Q = orth(op.matmat(orth(W)))
+        Q = _orth_range(op, op.matmat(orth(W)))
         W = op.rmatmat(Q)
         q += 1
-    return _project_svd(Q, W, rank)
+    return _project_svd(Q, W, rank, op)
 
 
 def _converged(W, rank, ell, q):
@@ -171,11 +173,19 @@ def _converged(W, rank, ell, q):
     return (s[ell - 1] / s[rank - 1]) ** (2 * q + 1) <= _GAP_TARGET
 
 
-def _project_svd(Q, W, rank):
+def _project_svd(Q, W, rank, op=None):
     """SVD of B = Q^H A from W = A^H Q: B = W^H = (V S Ub^H)^H, so U = Q Ub."""
     V, S, UbH = _thin_svd(W)
-    U = mm(Q, UbH[:rank], "N", "H")
+    if op is not None and op.kind == "dask":
+        U = op.times(Q, np.ascontiguousarray(UbH[:rank].conj().T))
+    else:
+        U = mm(Q, UbH[:rank], "N", "H")
     return U, S[:rank], V[:, :rank].conj().T
+
+
+def _orth_range(op, Y):
+    """Orthonormal basis of a block Y (m, k) on A's range side (a dask Y stays dask)."""
+    return op.orth(Y) if op.kind == "dask" else orth(Y)
 
 
 def _thin_svd(W):
@@ -198,17 +208,19 @@ def _krylov(op, rank, oversample, n_iter, gen):
         # not even one Krylov block fits beside the first: subspace iteration instead
         return _power(op, rank, oversample, n_iter, gen)
     q = min(q, min(m, n) // ell - 1)
-    block = orth(op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
+    dask = op.kind == "dask"
+    block = _orth_range(op, op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
     basis, images = [block], []
     K = block
     for _ in range(q):
         W = op.rmatmat(block)  # A^H Y_i: kept, it is a block of B^H = A^H K
         images.append(W)
-        block = reorth(op.matmat(orth(W)), K)
+        Y = op.matmat(orth(W))
+        block = op.reorth(Y, K) if dask else reorth(Y, K)
         basis.append(block)
-        K = np.hstack(basis)
+        K = op.hstack(basis) if dask else np.hstack(basis)
     images.append(op.rmatmat(block))
-    return _project_svd(K, np.hstack(images), rank)
+    return _project_svd(K, np.hstack(images), rank, op)
 
 
 # ------------------------------------------------------------------ fixed accuracy
@@ -291,13 +303,19 @@ def _truncate(op, Q, Bh, scale, target, energy):
 # ------------------------------------------------------------------ signs
 
 
-def _fix_signs(U, S, Vh):
+def _fix_signs(U, S, Vh, op=None):
     """Make each column of U have its largest-|entry| real positive; rotate Vh to match."""
-    idx = np.argmax(np.abs(U), axis=0)
-    pivot = U[idx, np.arange(U.shape[1])]
+    dask = op is not None and op.kind == "dask"
+    if dask:
+        pivot = op.signs_pivots(U)
+    else:
+        idx = np.argmax(np.abs(U), axis=0)
+        pivot = U[idx, np.arange(U.shape[1])]
     mag = np.abs(pivot)
     phase = np.where(mag > 0, pivot / np.where(mag > 0, mag, 1), 1).astype(U.dtype)
     U = U * phase.conj()[None, :]
     Vh = Vh * phase[:, None]
     real = np.finfo(U.dtype).dtype
+    if dask:
+        return U.persist(), np.asarray(S, dtype=real), np.ascontiguousarray(Vh)
     return np.ascontiguousarray(U), np.asarray(S, dtype=real), np.ascontiguousarray(Vh)

@@ -217,10 +217,12 @@ _DRAW = {
 # ------------------------------------------------------------------ applying
 
 
-def _apply(op, A, side):
-    """``S @ A`` (side="left") or ``A @ S.T`` (side="right") for any matrix input."""
+def _apply(op, A, side, mat=None):
+    """``S @ A`` (side="left") or ``A @ S.T`` (side="right") for any matrix input (`mat`:
+    A already validated by :func:`as_operator`)."""
     size, n = op.shape
-    mat = as_operator(A, "A", allow_complex=False)
+    if mat is None:
+        mat = as_operator(A, "A", allow_complex=False, allow_dask=True)
     axis = 0 if side == "left" else 1
     if mat.shape[axis] != n:
         raise ValueError(
@@ -234,6 +236,8 @@ def _apply(op, A, side):
         return mat.matmat(St)
     if mat.kind == "sparse":
         return _sparse_input(op, mat.A, side, mat.dtype)
+    if mat.kind == "dask":
+        return _dask_left(op, mat.A) if side == "left" else _dask_right(op, mat.A)
     if side == "left":
         return _dense_left(op, mat.A)
     return _dense_right(op, mat.A)
@@ -306,6 +310,44 @@ def _dense_right(op, A):
     out = np.zeros((A.shape[0], size), dtype=dtype)
     _kernels.right_dense(p["rows"], _cast(op, "signs", dtype), np.ascontiguousarray(A), out)
     return out
+
+
+def _dask_left(op, A):
+    """S @ A for a row-chunked dask A (n, k): one partial product S[:, rows_b] @ A_b per
+    row block, computed where the block lives, summed here in block order (NumPy out)."""
+    import dask
+
+    offsets = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
+    parts = [dask.delayed(_dense_left)(_column_block(op, offsets[b], offsets[b + 1]), block)
+             for b, block in enumerate(A.to_delayed()[:, 0])]
+    total = np.zeros((op.shape[0], A.shape[1]), dtype=A.dtype)
+    for part in dask.compute(*parts):
+        total += part
+    return total
+
+
+def _dask_right(op, A):
+    """A @ S.T for a row-chunked dask A (m, n): blockwise, a dask array chunked like A's rows."""
+    return A.map_blocks(lambda block: _dense_right(op, np.ascontiguousarray(block)),
+                        chunks=(A.chunks[0], (op.shape[0],)), dtype=A.dtype)
+
+
+def _column_block(op, j0, j1):
+    """The sketch restricted to its columns j0:j1 (the same draw), as an operator of shape
+    (size, j1 - j0). SRHT columns do not form an SRHT: they come as an explicit block,
+    S[r, j] = d_j H[R_r, j] / sqrt(size), applied like a Gaussian one."""
+    size = op.shape[0]
+    p = op._params
+    if op.kind == "gaussian":
+        return SketchOperator("gaussian", size, j1 - j0, {"G": p["G"][:, j0:j1]})
+    if op.kind == "rademacher":
+        return SketchOperator("rademacher", size, j1 - j0, {"signs": p["signs"][:, j0:j1]})
+    if op.kind == "sparse_sign":
+        return SketchOperator("sparse_sign", size, j1 - j0,
+                              {"rows": p["rows"][j0:j1], "signs": p["signs"][j0:j1]})
+    parity = _popcount(p["R"][:, None] & np.arange(j0, j1)[None, :]) & 1
+    G = (1.0 - 2.0 * parity) * p["d"][None, j0:j1] / math.sqrt(size)
+    return SketchOperator("gaussian", size, j1 - j0, {"G": G})
 
 
 def _sparse_input(op, A, side, dtype):
@@ -398,6 +440,6 @@ def sketch(A, size, *, kind="gaussian", axis=0, rng=None):
     kind = check_choice(kind, "kind", KINDS)
     size = check_int(size, "size", low=1)
     axis = check_axis(axis, 2)  # a non-integer axis is a TypeError, out of range a ValueError
-    mat = as_operator(A, "A", allow_complex=False)
+    mat = as_operator(A, "A", allow_complex=False, allow_dask=True)
     op = SketchOperator(kind, size, mat.shape[axis], _DRAW[kind](gen, size, mat.shape[axis], None))
-    return _apply(op, mat.A, side="left" if axis == 0 else "right")
+    return _apply(op, mat.A, side="left" if axis == 0 else "right", mat=mat)
