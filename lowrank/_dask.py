@@ -86,17 +86,14 @@ class DaskOperator(Operator):
         return scale * math.sqrt(total)
 
     # ---------------------------------------------------------- tall blocks (m, k)
-    @staticmethod
-    def orth(Y):
+    def orth(self, Y):
         """Orthonormal basis of a tall dask Y (TSQR), persisted."""
-        da = _da()
         if len(Y.chunks[1]) > 1:
             Y = Y.rechunk({1: -1})
-        Q, _ = da.linalg.tsqr(Y)
+        Q, _ = _da().linalg.tsqr(Y)
         return Q.persist()
 
-    @classmethod
-    def reorth(cls, Y, K):
+    def reorth(self, Y, K):
         """Orthonormal columns spanning the part of Y orthogonal to the orthonormal K.
 
         Block Gram–Schmidt with a QR after each projection, as
@@ -104,32 +101,43 @@ class DaskOperator(Operator):
         the block lay numerically inside span(K), and, if even that leaves it there (the
         block has nothing new), a fixed-seed Gaussian block in its place.
         """
+        if K.shape[1] == 0:
+            return self.orth(Y)
         limit = 10 * np.finfo(K.dtype).eps * math.sqrt(K.shape[0])
         for attempt in range(2):
             for _ in range(3):
-                Y = cls.orth(Y - K @ (K.conj().T @ Y).compute())
-                if np.max(np.abs((K.conj().T @ Y).compute()), initial=0.0) <= limit:
+                Y = self.orth(Y - K @ self.inner(K, Y))
+                if np.max(np.abs(self.inner(K, Y)), initial=0.0) <= limit:
                     return Y
             if attempt == 0:
                 state = _da().random.RandomState(12345)
                 Y = state.standard_normal(Y.shape, chunks=Y.chunks).astype(K.dtype)
         return Y
 
-    @staticmethod
-    def hstack(blocks):
+    def hstack(self, blocks):
         return _da().hstack(blocks).rechunk({1: -1}).persist()
 
-    @staticmethod
-    def times(Q, M):
-        """``Q @ M`` for a tall dask Q and a small NumPy M (lazy, blockwise)."""
-        return Q @ M
+    def empty_block(self):
+        return _da().zeros((self.shape[0], 0), chunks=(self.A.chunks[0], (0,)), dtype=self.dtype)
 
-    @staticmethod
-    def signs_pivots(U):
-        """For each column of a tall dask U: the entry of largest magnitude (NumPy)."""
-        da = _da()
-        idx = da.argmax(abs(U), axis=0).compute()
+    def times(self, Q, M):
+        """``Q @ M`` for a tall dask Q and a small NumPy M (lazy, blockwise)."""
+        return Q @ np.asarray(M, dtype=self.dtype)
+
+    def inner(self, Q, Y):
+        """``Q^H @ Y`` for tall dask blocks: one reduction, NumPy out."""
+        QH = Q.conj().T if self.is_complex else Q.T
+        return np.asarray((QH @ Y).compute(), dtype=self.dtype)
+
+    def max_abs_entries(self, U):
+        """For each column of a tall dask U, its entry of largest magnitude (NumPy)."""
+        idx = _da().argmax(abs(U), axis=0).compute()
         return U.vindex[idx, np.arange(U.shape[1])].compute()
+
+    def residual_sq(self, Q, Bh, scale, block=None):
+        """||(A - Q Bh^H) scale||_F^2: one blockwise reduction."""
+        E = self.A * scale - Q @ (np.ascontiguousarray(Bh.conj().T) * scale).astype(self.dtype)
+        return float((abs(E.astype(np.complex128 if self.is_complex else np.float64)) ** 2).sum().compute())
 
 
 def _da():

@@ -116,6 +116,56 @@ class Operator:
         return amax * float(np.linalg.norm(x / amax))
 
 
+    # ------------------------------------------------ blocks on A's range side (m, k)
+    # NumPy arrays here; a DaskOperator keeps them as dask arrays chunked like A's rows,
+    # so that the algorithms (rsvd) are written once for both.
+    def orth(self, Y):
+        """Orthonormal basis of the columns of a block Y (m, k)."""
+        from .factor.range_finder import orth
+
+        return orth(Y)
+
+    def reorth(self, Y, K):
+        """Orthonormal columns spanning the part of Y orthogonal to the orthonormal K."""
+        from .factor.range_finder import reorth
+
+        return reorth(Y, K)
+
+    def hstack(self, blocks):
+        return np.hstack(blocks)
+
+    def empty_block(self):
+        """An (m, 0) block."""
+        return np.zeros((self.shape[0], 0), dtype=self.dtype)
+
+    def times(self, Q, M):
+        """``Q @ M`` for a block Q (m, k) and a small NumPy M (k, p)."""
+        return mm(Q, M)
+
+    def inner(self, Q, Y):
+        """``Q^H @ Y`` (NumPy, k × p) for blocks Q (m, k) and Y (m, p)."""
+        return mm(Q, Y, "H")
+
+    def max_abs_entries(self, U):
+        """For each column of a block U, its entry of largest magnitude (NumPy)."""
+        idx = np.argmax(np.abs(U), axis=0)
+        return U[idx, np.arange(U.shape[1])]
+
+    def residual_sq(self, Q, Bh, scale, block=512):
+        """||(A - Q Bh^H) scale||_F^2 from explicit products (column blocks)."""
+        total = 0.0
+        for j in range(0, self.shape[1], block):
+            j1 = min(j + block, self.shape[1])
+            total += sq_norm(self.columns(j, j1) - mm(Q, Bh[j:j1], "N", "H"), scale)
+        return total
+
+
+def sq_norm(X, scale):
+    """||X scale||_F^2 in float64 (complex128), whatever the dtype of X."""
+    wide = np.complex128 if X.dtype.kind == "c" else np.float64
+    return float(np.linalg.norm((np.asarray(X).astype(wide) * scale).ravel()) ** 2)
+
+
 def _linop_fro_norm(op, block):
     m, n = op.shape
     total, scale = 0.0, 0.0

@@ -63,6 +63,32 @@ def test_rsvd_on_dask_every_n_iter_and_complex(n_iter):
     _assert_same_svd(lowrank.rsvd(D, 6, n_iter=n_iter, rng=2), ref, (64, 64, 64, 64, 44))
 
 
+@pytest.mark.parametrize(("dtype", "tol"), [(np.float32, 0.3), (np.float32, 1e-3), (np.float64, 0.3),
+                                          (np.float64, 1e-3), (np.float64, 1e-6)])
+def test_rsvd_tol_on_dask_meets_tol_like_numpy(dtype, tol):
+    s = 1.0 / np.arange(1.0, 61.0) ** 2
+    A = matrix_with_spectrum(500, 60, s, rng=3, dtype=dtype).A
+    D = da.from_array(A, chunks=(70, 60))
+    ref = lowrank.rsvd(A, tol=tol, rng=5)
+    U, S, Vh = lowrank.rsvd(D, tol=tol, rng=5)
+    assert S.shape == ref.S.shape  # the same rank: the same draws and stopping decisions
+    A64 = A.astype(np.float64)
+    err = np.linalg.norm(A64 - (U.compute() * S) @ Vh, "fro") / np.linalg.norm(A64, "fro")
+    assert err <= tol
+    np.testing.assert_allclose(S, ref.S, rtol=0, atol=1e3 * _eps(dtype) * ref.S[0])
+
+
+def test_rsvd_tol_on_dask_near_rounding_uses_the_true_residual():
+    # tol^2 below 1e3 eps: the stopping test recomputes ||A - QB||_F blockwise
+    A = _fast_decay(300, 40)
+    D = da.from_array(A, chunks=(50, 40))
+    ref = lowrank.rsvd(A, tol=1e-7, rng=1)
+    res = lowrank.rsvd(D, tol=1e-7, rng=1)
+    assert res.S.shape == ref.S.shape
+    err = np.linalg.norm(A - (res.U.compute() * res.S) @ res.Vh) / np.linalg.norm(A)
+    assert err <= 1e-7
+
+
 def test_rsvd_on_dask_generates_each_block_once():
     # A lazily generated A: the blocks are produced once (persisted), not once per pass.
     calls = {}
@@ -151,8 +177,6 @@ def test_dask_bad_shapes_and_unsupported_modes():
     D = da.ones((20, 4), chunks=(5, 4))
     with pytest.raises(ValueError, match="rank"):
         lowrank.rsvd(D, 5)
-    with pytest.raises(TypeError, match="tol"):
-        lowrank.rsvd(D, tol=0.1)
     with pytest.raises(TypeError, match="complex"):
         lowrank.sketch(D.astype(np.complex128), 2)
     with pytest.raises(TypeError, match="dask"):

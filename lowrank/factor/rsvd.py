@@ -7,11 +7,11 @@ import numpy as np
 import scipy.linalg
 
 from .._linalg import mm
-from .._operators import as_operator
+from .._operators import as_operator, sq_norm
 from .._random import as_generator
 from .._results import SVDResult
 from .._validate import check_choice, check_float, check_int, check_rank
-from .range_finder import _cholesky_qr, gaussian_test_matrix, orth, reorth
+from .range_finder import _cholesky_qr, gaussian_test_matrix, orth
 
 __all__ = ["rsvd"]
 
@@ -135,8 +135,6 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
     else:
         tol = check_float(tol, "tol", low=0, high=1, low_open=True, high_open=True)
         rank = kmax if rank is None else check_rank(rank, kmax)
-        if op.kind == "dask":
-            raise TypeError("`tol` (fixed-accuracy) mode does not take a dask array yet; pass `rank`.")
         U, S, Vh = _fixed_accuracy(op, tol, rank, block, 1 if n_iter is None else n_iter, gen)
     return SVDResult(*_fix_signs(U, S, Vh, op))
 
@@ -147,7 +145,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, n_iter=None, method="power", 
 def _power(op, rank, oversample, n_iter, gen):
     m, n = op.shape
     ell = min(rank + oversample, m, n)
-    Q = _orth_range(op, op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
+    Q = op.orth(op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
     if ell == min(m, n):
         q_min, q_max = 0, 0 if n_iter is None else n_iter
     elif n_iter is None:
@@ -155,14 +153,14 @@ def _power(op, rank, oversample, n_iter, gen):
     else:
         q_min = q_max = n_iter
     for _ in range(q_min):
-        Q = _orth_range(op, op.matmat(orth(op.rmatmat(Q))))
+        Q = op.orth(op.matmat(orth(op.rmatmat(Q))))
     W = op.rmatmat(Q)  # = B^H, also the first half of the next iteration
     q = q_min
     while q < q_max and not _converged(W, rank, ell, q):
-        Q = _orth_range(op, op.matmat(orth(W)))
+        Q = op.orth(op.matmat(orth(W)))
         W = op.rmatmat(Q)
         q += 1
-    return _project_svd(Q, W, rank, op)
+    return _project_svd(op, Q, W, rank)
 
 
 def _converged(W, rank, ell, q):
@@ -173,19 +171,11 @@ def _converged(W, rank, ell, q):
     return (s[ell - 1] / s[rank - 1]) ** (2 * q + 1) <= _GAP_TARGET
 
 
-def _project_svd(Q, W, rank, op=None):
+def _project_svd(op, Q, W, rank):
     """SVD of B = Q^H A from W = A^H Q: B = W^H = (V S Ub^H)^H, so U = Q Ub."""
     V, S, UbH = _thin_svd(W)
-    if op is not None and op.kind == "dask":
-        U = op.times(Q, np.ascontiguousarray(UbH[:rank].conj().T))
-    else:
-        U = mm(Q, UbH[:rank], "N", "H")
+    U = op.times(Q, np.ascontiguousarray(UbH[:rank].conj().T))
     return U, S[:rank], V[:, :rank].conj().T
-
-
-def _orth_range(op, Y):
-    """Orthonormal basis of a block Y (m, k) on A's range side (a dask Y stays dask)."""
-    return op.orth(Y) if op.kind == "dask" else orth(Y)
 
 
 def _thin_svd(W):
@@ -208,19 +198,17 @@ def _krylov(op, rank, oversample, n_iter, gen):
         # not even one Krylov block fits beside the first: subspace iteration instead
         return _power(op, rank, oversample, n_iter, gen)
     q = min(q, min(m, n) // ell - 1)
-    dask = op.kind == "dask"
-    block = _orth_range(op, op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
+    block = op.orth(op.matmat(gaussian_test_matrix(gen, n, ell, op.dtype)))
     basis, images = [block], []
     K = block
     for _ in range(q):
         W = op.rmatmat(block)  # A^H Y_i: kept, it is a block of B^H = A^H K
         images.append(W)
-        Y = op.matmat(orth(W))
-        block = op.reorth(Y, K) if dask else reorth(Y, K)
+        block = op.reorth(op.matmat(orth(W)), K)
         basis.append(block)
-        K = op.hstack(basis) if dask else np.hstack(basis)
+        K = op.hstack(basis)
     images.append(op.rmatmat(block))
-    return _project_svd(K, np.hstack(images), rank, op)
+    return _project_svd(op, K, np.hstack(images), rank)
 
 
 # ------------------------------------------------------------------ fixed accuracy
@@ -237,20 +225,20 @@ def _fixed_accuracy(op, tol, rank_max, block, n_iter, gen):
     # The indicator ||A||^2 - ||B||^2 loses its digits to cancellation below ~1e3 eps
     # (relative): there, decide from the true residual instead.
     noise = 1e3 * np.finfo(op.dtype).eps
-    Q = np.zeros((m, 0), dtype=op.dtype)
+    Q = op.empty_block()
     Bh = np.zeros((n, 0), dtype=op.dtype)  # B^H = A^H Q, unscaled
     energy = 1.0  # ||A - QB||_F^2 / ||A||_F^2
     while Q.shape[1] < rank_max:
         b = min(block, rank_max - Q.shape[1])
         Qi = _next_block(op, Q, Bh, gaussian_test_matrix(gen, n, b, op.dtype), n_iter)
         Wi = op.rmatmat(Qi)
-        Q = np.hstack([Q, Qi])
+        Q = op.hstack([Q, Qi])
         Bh = np.hstack([Bh, Wi])
-        energy -= _sq_norm(Wi, scale)
+        energy -= sq_norm(Wi, scale)
         if energy <= target and target >= noise:
             break
         if energy <= noise:
-            energy = _residual(op, Q, Bh, scale)
+            energy = op.residual_sq(Q, Bh, scale)
             if energy <= target:
                 break
     return _truncate(op, Q, Bh, scale, target, max(energy, 0.0))
@@ -258,31 +246,17 @@ def _fixed_accuracy(op, tol, rank_max, block, n_iter, gen):
 
 def _next_block(op, Q, Bh, Omega, n_iter):
     """A new orthonormal block of the range of (I - QQ^H) A, with power iterations."""
-    Y = op.matmat(Omega) - mm(Q, mm(Bh, Omega, "H"))
-    Qi = reorth(Y, Q)
+    Y = op.matmat(Omega) - op.times(Q, mm(Bh, Omega, "H"))
+    Qi = op.reorth(Y, Q)
     for _ in range(n_iter):
-        Z = orth(op.rmatmat(Qi) - mm(Bh, mm(Q, Qi, "H")))
-        Qi = reorth(op.matmat(Z) - mm(Q, mm(Bh, Z, "H")), Q)
+        Z = orth(op.rmatmat(Qi) - mm(Bh, op.inner(Q, Qi)))
+        Qi = op.reorth(op.matmat(Z) - op.times(Q, mm(Bh, Z, "H")), Q)
     return Qi
-
-
-def _sq_norm(X, scale):
-    return float(np.linalg.norm((X.astype(np.complex128 if X.dtype.kind == "c" else np.float64) * scale).ravel()) ** 2)
-
-
-def _residual(op, Q, Bh, scale, block=512):
-    """||A - Q B||_F^2 / ||A||_F^2 computed from explicit products (column blocks)."""
-    m, n = op.shape
-    total = 0.0
-    for j in range(0, n, block):
-        j1 = min(j + block, n)
-        total += _sq_norm(op.columns(j, j1) - mm(Q, Bh[j:j1], "N", "H"), scale)
-    return total
 
 
 def _truncate(op, Q, Bh, scale, target, energy):
     """Smallest rank r of the SVD of B with energy + sum_{i>r} S_i^2 <= target."""
-    U, S, Vh = _project_svd(Q, Bh, Q.shape[1])
+    U, S, Vh = _project_svd(op, Q, Bh, Q.shape[1])
     tail = np.cumsum(((S.astype(np.float64) * scale) ** 2)[::-1])[::-1]  # tail[r] = sum_{i>=r}
     tail = np.append(tail, 0.0)
     ok = np.nonzero(energy + tail <= target)[0]
@@ -303,19 +277,14 @@ def _truncate(op, Q, Bh, scale, target, energy):
 # ------------------------------------------------------------------ signs
 
 
-def _fix_signs(U, S, Vh, op=None):
+def _fix_signs(U, S, Vh, op):
     """Make each column of U have its largest-|entry| real positive; rotate Vh to match."""
-    dask = op is not None and op.kind == "dask"
-    if dask:
-        pivot = op.signs_pivots(U)
-    else:
-        idx = np.argmax(np.abs(U), axis=0)
-        pivot = U[idx, np.arange(U.shape[1])]
+    pivot = op.max_abs_entries(U)
     mag = np.abs(pivot)
     phase = np.where(mag > 0, pivot / np.where(mag > 0, mag, 1), 1).astype(U.dtype)
     U = U * phase.conj()[None, :]
     Vh = Vh * phase[:, None]
     real = np.finfo(U.dtype).dtype
-    if dask:
+    if op.kind == "dask":
         return U.persist(), np.asarray(S, dtype=real), np.ascontiguousarray(Vh)
     return np.ascontiguousarray(U), np.asarray(S, dtype=real), np.ascontiguousarray(Vh)
