@@ -12,7 +12,10 @@ peers, plus an ``accuracy(result) -> {metric: float}`` function. The harness
 2. picks an inner loop count per method so that one sample lasts about
    `min_sample_s`, then times `repeats` interleaved rounds (round-robin over the
    methods, the order shuffled each round by a fixed-seed Generator) within a
-   per-problem time budget, and reports median, min and IQR per call;
+   per-problem time budget, and reports median, min and IQR per call. Each
+   sample follows a settle pause (long calls: other pools' spinning threads
+   stop) and one untimed primer call (short calls: the method's own threads
+   are awake), so that every method is timed in its own steady state;
 3. divides every median by the median of "ours" and relates ours to any
    "floor" timings (a memory-bandwidth floor, a GEMM "skinny floor", ...).
 
@@ -400,6 +403,12 @@ def _summarise(result):
 # pay for the previous method's spinning threads (seen here: up to 1.5x on 0.2 s calls).
 SETTLE_S = 0.15
 SETTLE_MIN_CALL_S = 0.01
+# Then, before each sample of a call shorter than PRIME_MAX_CALL_S, one untimed call of the
+# same method: every method is timed in its own steady state. Without it a multi-threaded
+# method paid for waking its pool's idle threads after the previous method or the pause —
+# on this 2-vCPU VM a halted vCPU took ~10 ms to wake (a 1.5 ms two-thread fwht measured
+# 14-16 ms after a 50 ms idle, 1.6 ms back to back; single-threaded code ~1.4x).
+PRIME_MAX_CALL_S = 0.25
 
 
 def _time_rounds(timed, repeats, deadline, rng):
@@ -413,6 +422,8 @@ def _time_rounds(timed, repeats, deadline, rng):
             if result.number == 1 and (not result.samples_s or result.samples_s[-1] >= SETTLE_MIN_CALL_S):
                 time.sleep(SETTLE_S)
             try:
+                if not result.samples_s or result.samples_s[-1] < PRIME_MAX_CALL_S:
+                    func()  # primer: this method's own threads awake, its data in cache
                 result.samples_s.append(_sample(func, result.number))
             except Exception as exc:  # a method that only fails sometimes
                 result.status, result.message = ERROR, f"raised while timed: {type(exc).__name__}: {exc}"
@@ -1066,7 +1077,8 @@ def make_parser(description=None):
 
     Options: ``--quick`` (tiny sizes, 1 repeat, small budget, no plot unless
     ``--plot``), ``--out DIR``, ``--repeats N``, ``--budget SECONDS`` (per
-    case), ``--plot/--no-plot``, ``--seed N``.
+    case), ``--plot/--no-plot``, ``--seed N``, ``--only TEXT`` (repeatable: problems
+    whose name contains TEXT).
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
@@ -1080,6 +1092,9 @@ def make_parser(description=None):
     parser.add_argument("--plot", action=argparse.BooleanOptionalAction, default=None,
                         help="draw a PNG into --out (default: yes, except with --quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and round order")
+    parser.add_argument("--only", metavar="TEXT", action="append", default=None,
+                        help="run only the problems whose name contains TEXT (repeatable); "
+                             "the targets of the others are reported as not measured")
     return parser
 
 
@@ -1159,6 +1174,9 @@ def run_benchmark(name, cases, args, *, plot_kind="scaling", plot_metric=None, e
     -------
     results : BenchResults
     """
+    only = getattr(args, "only", None)
+    if only:
+        cases = (case for case in cases if any(text in case.name for text in only))
     results = run_cases(name, cases, repeats=args.repeats, budget_s=args.budget, seed=args.seed)
     results.extra = dict((extra() if callable(extra) else extra) or {})
     report(results)

@@ -10,7 +10,10 @@ from ._common import prepare
 
 __all__ = ["bitrev", "fftbr", "ifftbr"]
 
-_SMALL = 1 << 13  # entries; smaller inputs are permuted by fancy indexing
+# Inputs with fewer entries than this are permuted by fancy indexing, larger ones by the
+# tiled kernel on all threads (crossovers measured here: 2^14 entries of 4 or 8 bytes,
+# 2^16 of 16 bytes, where one 2^q x 2^q tile holds fewer entries).
+_SMALL = {4: 1 << 14, 8: 1 << 14, 16: 1 << 16}
 _TILE_BYTES = 256  # tile rows of at least this many bytes (whole cache lines)
 
 
@@ -182,7 +185,7 @@ def _complex_dtype(dtype):
 
 def _permuted(x, axis, n, pre, post):
     """A new array equal to ``np.take(x, bitrev(n), axis)``."""
-    if x.size < _SMALL:  # below this, a kernel launch costs more than the gather
+    if x.size < _SMALL.get(x.itemsize, 1 << 14):  # below: the kernel launch costs more than the gather
         return x[(slice(None),) * axis + (_table(n),)]  # 2x faster than np.take here
     out = np.empty(x.shape, dtype=x.dtype)
     _permute(np.ascontiguousarray(x).reshape(pre, n, post), out.reshape(pre, n, post))
@@ -190,8 +193,8 @@ def _permuted(x, axis, n, pre, post):
 
 
 def _permute(src3, dst3):
-    """dst3[:, bitrev(i), :] = src3[:, i, :] (on all threads: from 2^13 entries up the
-    tiled kernel on two threads beats one, 1.2-2.5x, even with the launch cost)."""
+    """dst3[:, bitrev(i), :] = src3[:, i, :] (on all threads: above the crossovers of
+    ``_SMALL`` the tiled kernel on two threads beats the gather, 1.2-3x, launch included)."""
     pre, n, post = src3.shape
     m = n.bit_length() - 1
     q = max(1, (_TILE_BYTES // src3.itemsize).bit_length() - 1)
