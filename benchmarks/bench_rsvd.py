@@ -25,7 +25,8 @@ reported, and on the float64 arrays it is also run with seeds 1..4);
 ``fbpca.pca(A, k, raw=True)``, ``torch.svd_lowrank`` (q = k + 10, niter=2;
 unavailable without torch), ``svds(A, k)`` with ARPACK and PROPACK, and
 ``dask.array.linalg.svd_compressed`` on a row-chunked dask array (defaults, and
-``n_power_iter=2``). Not every peer runs on every input: the LinearOperator
+``n_power_iter=2``), with ours on that same dask array beside it ("ours (dask
+input)", the defaults; U computed like the peer's). Not every peer runs on every input: the LinearOperator
 case keeps sklearn and fbpca (to record that they reject it) and svds, and
 runs ours defaults, ``n_iter=2``, krylov and tol mode only; the float32 case
 drops svds and the n_iter=2 variants of the peers; the sparse case runs ours
@@ -111,6 +112,7 @@ OURS_VARIANTS = {  # name -> rsvd keyword arguments (besides rank and rng=0)
     "ours krylov n_iter=4": {"method": "krylov", "n_iter": 4},
 }
 OURS_TOL = "ours tol"
+OURS_DASK = "ours (dask input)"
 PEERS_BY_KIND = {
     "float64": ["sklearn", "sklearn n_iter=2", "fbpca", "torch.svd_lowrank", "svds arpack",
                 "svds propack", "dask", "dask n_power_iter=2"],
@@ -336,6 +338,18 @@ def _ours_call(A, k, kwargs):
     return lambda: lowrank.rsvd(A, k, rng=0, **kwargs)
 
 
+def _ours_dask(dask_array, k, dask_workers):
+    """lowrank.rsvd with the defaults on a row-chunked dask array; U computed, as for the peer."""
+    def run():
+        import dask
+
+        kwargs = {"scheduler": "threads", "num_workers": dask_workers} if dask_workers else {}
+        with dask.config.set(**kwargs):
+            U, S, Vh = lowrank.rsvd(dask_array, k, rng=0)
+            return U.compute(), S, Vh
+    return run
+
+
 def _ours_tolerance(name, dtype):
     """Limits of ours (beyond them: 'inaccurate', exit status 1) -- sanity, not the targets."""
     loose = name in ("ours n_iter=1", "ours n_iter=2", "ours krylov n_iter=2")
@@ -361,6 +375,9 @@ def _make_case(ctx, name, kind, spectrum, A_in, problem, k, tol, floor, dask_arr
     for peer in PEERS_BY_KIND[kind]:
         methods[peer] = harness.Method(_peer(peer, A_in, k, dask_array, ctx.dask_workers),
                                        accuracy=problem.metrics)
+    if dask_array is not None:  # ours on the dask array the dask peer gets (API.md "Scale-out")
+        methods[OURS_DASK] = harness.Method(_ours_dask(dask_array, k, ctx.dask_workers),
+                                            accuracy=problem.metrics, tol=_ours_tolerance(OURS, dtype))
     m, n = A_in.shape
     params = {"shape": f"{m}x{n}", "dtype": str(dtype), "input": kind, "spectrum": spectrum,
               "rank": k, "ell": k + OVERSAMPLE, "tol": tol, **extra_params}

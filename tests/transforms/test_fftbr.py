@@ -128,7 +128,8 @@ def test_errors():
         ifftbr(["1"])
 
 
-@pytest.mark.parametrize("shape, axis", [((1024,), 0), ((3, 256), -1), ((64, 5), 0), ((2, 2**13), 1), ((2**13, 3), 0)])
+@pytest.mark.parametrize("shape, axis", [((1024,), 0), ((3, 256), -1), ((64, 5), 0), ((2, 2**13), 1), ((2**13, 3), 0),
+                                         ((300, 2**11), 1), ((2**12, 129), 0)])  # last two: threaded batches
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
 @pytest.mark.parametrize("norm", NORMS)
 def test_direct_pocketfft_path_is_scipy_fft_bit_for_bit(shape, axis, dtype, norm, monkeypatch):
