@@ -450,7 +450,10 @@ def evaluate_targets(results, cfg):
     t.append(_target("nystrom (n_iter=1) median time <= 1.0 s [seconds]",
                      [(f"h={h:g}", _median(by.get(("nystrom", h)), OURS_NYS1), 1.0, "<=") for h in hs]))
     for r in cfg["krr_ranks"]:
-        t.append(_target(f"Nystrom-PCG r={r}: >= 10x fewer CG iterations than plain CG [plain / pcg]",
+        # the target is for the preconditioner at a rank near the effective dimension
+        # (the largest rank run); the smaller ranks show how the count falls with r
+        role = "" if r == max(cfg["krr_ranks"]) else " (info: below the effective dimension)"
+        t.append(_target(f"Nystrom-PCG r={r}{role}: >= 10x fewer CG iterations than plain CG [plain / pcg]",
                          [(f"h={h:g}", _quotient(_metric(by.get(("krr", h)), PLAIN_CG, "cg_iterations"),
                                                  _metric(by.get(("krr", h)), _pcg_name(r),
                                                          "cg_iterations")), 10.0, ">=") for h in hs]))
