@@ -12,9 +12,9 @@ from ._common import prepare
 __all__ = ["bitrev", "fftbr", "ifftbr"]
 
 # Inputs with fewer entries than this are permuted by fancy indexing, larger ones by the
-# tiled kernel on all threads (crossovers measured here: 2^14 entries of 4 or 8 bytes,
-# 2^16 of 16 bytes, where one 2^q x 2^q tile holds fewer entries).
-_SMALL = {4: 1 << 14, 8: 1 << 14, 16: 1 << 16}
+# tiled kernel on all threads (where it won clearly in two runs here: from 2^15 entries
+# of 4 bytes, 2^16 of 8 or 16 bytes; a one-thread tiled kernel never beat the gather).
+_SMALL = {4: 1 << 15, 8: 1 << 16, 16: 1 << 16}
 _TILE_BYTES = 256  # tile rows of at least this many bytes (whole cache lines)
 
 
@@ -203,7 +203,7 @@ def _complex_dtype(dtype):
 
 def _permuted(x, axis, n, pre, post):
     """A new array equal to ``np.take(x, bitrev(n), axis)``."""
-    if x.size < _SMALL.get(x.itemsize, 1 << 14):  # below: the kernel launch costs more than the gather
+    if x.size < _SMALL.get(x.itemsize, 1 << 16):  # below: the kernel launch costs more than the gather
         return x[(slice(None),) * axis + (_table(n),)]  # 2x faster than np.take here
     out = np.empty(x.shape, dtype=x.dtype)
     _permute(np.ascontiguousarray(x).reshape(pre, n, post), out.reshape(pre, n, post))
