@@ -49,14 +49,12 @@ class DaskOperator(Operator):
         self._max_abs = None
 
     def validate(self):
-        """``ValueError`` naming A if an entry is NaN/inf (one pass over the blocks)."""
-        import dask
-
-        da = _da()
-        finite, amax = dask.compute(da.isfinite(self.A).all(), abs(self.A).max() if self.A.size else 0.0)
-        if not bool(finite):
+        """``ValueError`` naming A if an entry is NaN/inf, from max|a_ij| (one pass over the
+        blocks: a NaN propagates through the maximum, an inf is the maximum)."""
+        amax = float(abs(self.A).max().compute()) if self.A.size else 0.0
+        if not math.isfinite(amax):
             raise ValueError(f"`{self.name}` must not contain NaN or inf.")
-        self._max_abs = float(amax)
+        self._max_abs = amax
         return self
 
     def matmat(self, X):
@@ -130,14 +128,28 @@ class DaskOperator(Operator):
         return np.asarray((QH @ Y).compute(), dtype=self.dtype)
 
     def max_abs_entries(self, U):
-        """For each column of a tall dask U, its entry of largest magnitude (NumPy)."""
-        idx = _da().argmax(abs(U), axis=0).compute()
-        return U.vindex[idx, np.arange(U.shape[1])].compute()
+        """For each column of a tall dask U, its entry of largest magnitude (NumPy), the
+        first one on ties as with ``numpy.argmax``: one pass, a candidate per row block."""
+        import dask
+
+        blocks = [block for block, rows in zip(U.to_delayed()[:, 0], U.chunks[0]) if rows]
+        candidates = dask.compute(*[dask.delayed(_column_max_abs)(block) for block in blocks])
+        best = candidates[0]
+        for cand in candidates[1:]:
+            better = np.abs(cand) > np.abs(best)
+            best = np.where(better, cand, best)
+        return best
 
     def residual_sq(self, Q, Bh, scale, block=None):
         """||(A - Q Bh^H) scale||_F^2: one blockwise reduction."""
         E = self.A * scale - Q @ (np.ascontiguousarray(Bh.conj().T) * scale).astype(self.dtype)
         return float((abs(E.astype(np.complex128 if self.is_complex else np.float64)) ** 2).sum().compute())
+
+
+def _column_max_abs(block):
+    """Per column of a block, its first entry of largest magnitude."""
+    block = np.asarray(block)
+    return block[np.argmax(np.abs(block), axis=0), np.arange(block.shape[1])]
 
 
 def _da():

@@ -279,6 +279,8 @@ def _truncate(op, Q, Bh, scale, target, energy):
 
 def _fix_signs(U, S, Vh, op):
     """Make each column of U have its largest-|entry| real positive; rotate Vh to match."""
+    if op.kind == "dask":
+        U = U.persist()  # computed once, for the pivots and the rotation
     pivot = op.max_abs_entries(U)
     mag = np.abs(pivot)
     phase = np.where(mag > 0, pivot / np.where(mag > 0, mag, 1), 1).astype(U.dtype)
