@@ -128,8 +128,9 @@ def _exchange_columns(Y, cols, swaps, dtype):
     if not (np.isfinite(scale) and scale > 0.0):
         return cols
     Y = Y / scale  # the choice is scale-free; this keeps Y Y^T clear of overflow and underflow
-    M = Y @ Y.T  # ℓ × ℓ Gram: every trial is O(ℓ^3)
-    lam_max = float(np.linalg.norm(M, 2)) if M.size else 0.0
+    M = mm(Y, Y, "N", "T")  # ℓ × ℓ Gram: every trial is O(ℓ^3)
+    ell = M.shape[0]
+    lam_max = float(scipy.linalg.eigvalsh(M, subset_by_index=[ell - 1, ell - 1], check_finite=False)[0])
     best, u, Q = _top_residual(M, Y[:, cols])
     # Rounding level of the squared residual: the Gram matrix (float64) and Y itself (input dtype).
     floor = lam_max * max(1e4 * np.finfo(np.float64).eps, (1e3 * np.finfo(dtype).eps) ** 2)
@@ -147,10 +148,9 @@ def _exchange_columns(Y, cols, swaps, dtype):
 
 def _top_residual(M, YS):
     """Largest eigenpair of (I - P) M (I - P), P the projector onto range(YS), and P's basis."""
-    Q, _ = np.linalg.qr(YS)
-    MQ = M @ Q
-    G = M - MQ @ Q.T
-    G = G - Q @ (Q.T @ G)
+    Q, _ = scipy.linalg.qr(YS, mode="economic", check_finite=False)
+    G = M - mm(mm(M, Q), Q, "N", "T")
+    G = G - mm(Q, mm(Q, G, "T"))
     ell = M.shape[0]
     w, V = scipy.linalg.eigh((G + G.T) * 0.5, subset_by_index=[ell - 1, ell - 1], check_finite=False)
     return float(w[0]), V[:, 0], Q
@@ -158,8 +158,8 @@ def _top_residual(M, YS):
 
 def _improving_swap(Y, M, S, best, u, Q, col_sq):
     """The first of a few (in, out) pairs that lowers the residual by 0.1%, or None."""
-    uY = u @ Y
-    QtY = Q.T @ Y
+    uY = mm(u[None, :], Y)[0]
+    QtY = mm(Q, Y, "T")
     res_sq = col_sq - np.einsum("ij,ij->j", QtY, QtY)  # squared residual norms of the columns
     score = np.zeros_like(uY)
     ok = res_sq > 0.0
@@ -180,13 +180,13 @@ def _improving_swap(Y, M, S, best, u, Q, col_sq):
 def _cheapest_drops(YS, M):
     """Positions (never the newcomer, the last) whose removal adds the smallest rank-one
     term ‖x_i‖ · dist(y_i, span of the others), with X = YS^+ Y (computed from M = Y Y^T)."""
-    Q, R = np.linalg.qr(YS)
+    Q, R = scipy.linalg.qr(YS, mode="economic", check_finite=False)
     d = np.abs(np.diag(R))
     if d.size == 0 or d.min() <= np.finfo(np.float64).eps * d.max() * R.shape[0]:
         return []
     Rinv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
-    W = Rinv @ Q.T  # X = W Y, so ‖x_i‖² = w_i M w_iᵀ
-    x_sq = np.einsum("ij,ij->i", W @ M, W)
+    W = mm(Rinv, Q, "N", "T")  # X = W Y, so ‖x_i‖² = w_i M w_iᵀ
+    x_sq = np.einsum("ij,ij->i", mm(W, M), W)
     cost = np.sqrt(np.maximum(x_sq, 0.0)) / np.linalg.norm(Rinv, axis=1)
     return list(np.argsort(cost[:-1])[:_TRIALS])
 
