@@ -30,8 +30,9 @@ _HOMES = {
     "NystromPreconditioner": "factor",
     "cur": "factor",
     "column_id": "factor",
+    "sketched_lstsq": "lstsq",
 }
-_SUBPACKAGES = ("transforms", "sketching", "factor", "testing")
+_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "testing")
 _RESULTS = ("SVDResult", "EighResult", "CURResult", "IDResult", "LstsqResult",
             "CompletionResult", "TuckerResult")
 

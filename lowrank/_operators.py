@@ -210,8 +210,8 @@ def as_operator(A, name="A", *, allow_complex=True, allow_linop=True, allow_empt
         op = Operator(A, "linop", dtype, name)
     elif type(A).__module__.split(".")[0] == "dask":
         if not allow_dask:
-            raise TypeError(f"`{name}` is a dask array; of the routines here only `rsvd` and `sketch` "
-                            "accept one (pass a NumPy array, or compute it first).")
+            raise TypeError(f"`{name}` is a dask array; of the routines here only `rsvd`, `sketch` and "
+                            "`sketched_lstsq` accept one (pass a NumPy array, or compute it first).")
         from ._dask import DaskOperator
 
         op = DaskOperator(A, name, allow_complex=allow_complex).validate()

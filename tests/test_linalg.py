@@ -101,3 +101,18 @@ def test_symmetry_stats_matches_dense_reference(n, block, dtype, layout, seed):
     assert amax == np.abs(A).max()
     assert asym == np.abs(A - A.T).max()
     assert dmin == A.diagonal().min()
+
+
+@pytest.mark.parametrize("dtype", (np.float32, np.float64))
+@pytest.mark.parametrize("op_a", ("N", "T", "H"))
+@pytest.mark.parametrize("la", ("C", "F", "strided"))
+def test_mm_matrix_vector_path_matches_numpy(dtype, op_a, la):
+    # one column: the ?gemv route
+    rng = np.random.default_rng(11)
+    m, k = 37, 23
+    a = _layout(_draw(rng, (m, k) if op_a == "N" else (k, m), dtype), la)
+    b = _draw(rng, (k, 1), dtype)
+    out = mm(a, b, op_a)
+    ref = _op(a, op_a) @ b
+    assert out.shape == (m, 1) and out.dtype == np.dtype(dtype) and out.flags.c_contiguous
+    assert np.abs(out - ref).max() <= _tol(dtype, k) * max(1.0, float(np.abs(ref).max()))
