@@ -45,3 +45,11 @@ def test_bench_rsvd_quick(tmp_path):
     assert data["cases"] and "targets" in data["extra"]
     names = {m["name"] for case in data["cases"] for m in case["methods"]}
     assert {"ours", "ours krylov", "ours tol", "sklearn"} <= names
+
+
+def test_bench_lstsq_quick(tmp_path):
+    proc = _run_quick("benchmarks.bench_lstsq", "--out", str(tmp_path))
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    data = json.loads((tmp_path / "lstsq.json").read_text())
+    assert data["name"] == "lstsq"
+    assert data["cases"] and "targets" in data["extra"]

@@ -138,8 +138,10 @@ def sketched_lstsq(A, b, *, method="precondition", sketch="srht", sketch_size=No
     requested accuracy (about 40 for float64 working precision, including one restart
     from the recomputed residual, which brings the normal-equations residual
     ||Aᵀr|| to that of a dense QR solve at cond(A) up to 1e12). Against LAPACK's dense
-    solve (``numpy.linalg.lstsq``) this pays off once d is in the hundreds: 1.0-1.3x
-    its time at 100000 x 200 and 20000 x 500 here, 1.6-2.8x at 20000 x 80. b = 0
+    solve (``numpy.linalg.lstsq``, gelsd) on 2 cores it took 1.04-1.47x its time with
+    ``sketch="sparse_sign"`` and 1.2-2.1x with the SRHT (20000 x 80 to 100000 x 200,
+    benchmarks/bench_lstsq.py): it pays off for larger d, or when A is sparse or
+    matrix-free. b = 0
     gives x = 0; A = 0 gives x = 0 (the minimum-norm solution).
 
     Examples
