@@ -31,8 +31,10 @@ _HOMES = {
     "cur": "factor",
     "column_id": "factor",
     "sketched_lstsq": "lstsq",
+    "InverseFisher": "curvature",
+    "SlidingInverseFisher": "curvature",
 }
-_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "testing")
+_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "curvature", "testing")
 _RESULTS = ("SVDResult", "EighResult", "CURResult", "IDResult", "LstsqResult",
             "CompletionResult", "TuckerResult")
 
