@@ -33,8 +33,9 @@ _HOMES = {
     "sketched_lstsq": "lstsq",
     "InverseFisher": "curvature",
     "SlidingInverseFisher": "curvature",
+    "tucker": "tensor",
 }
-_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "curvature", "testing")
+_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "curvature", "tensor", "testing")
 _RESULTS = ("SVDResult", "EighResult", "CURResult", "IDResult", "LstsqResult",
             "CompletionResult", "TuckerResult")
 
