@@ -34,8 +34,9 @@ _HOMES = {
     "InverseFisher": "curvature",
     "SlidingInverseFisher": "curvature",
     "tucker": "tensor",
+    "altmin_complete": "completion",
 }
-_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "curvature", "tensor", "testing")
+_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "completion", "curvature", "tensor", "testing")
 _RESULTS = ("SVDResult", "EighResult", "CURResult", "IDResult", "LstsqResult",
             "CompletionResult", "TuckerResult")
 
