@@ -35,8 +35,13 @@ _HOMES = {
     "SlidingInverseFisher": "curvature",
     "tucker": "tensor",
     "altmin_complete": "completion",
+    "lattice": "qmc",
+    "digital_net": "qmc",
+    "ShiftInvariantKernel": "qmc",
+    "DigitalShiftInvariantKernel": "qmc",
+    "FastGram": "qmc",
 }
-_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "completion", "curvature", "tensor", "testing")
+_SUBPACKAGES = ("transforms", "sketching", "factor", "lstsq", "completion", "curvature", "tensor", "qmc", "testing")
 _RESULTS = ("SVDResult", "EighResult", "CURResult", "IDResult", "LstsqResult",
             "CompletionResult", "TuckerResult")
 
