@@ -49,6 +49,15 @@ class _Factor:
         if m == 0:
             self.B = np.zeros((G.shape[1], 0), dtype=G.dtype)
             return
+        # B is unchanged by G -> G/s, damping -> damping/s^2: with s = max|g_ij| no square
+        # overflows or underflows (damping/s^2 may: 0 or inf are the right limits).
+        s = float(np.max(np.abs(G)))
+        if not s > 0.0:
+            self.B = np.zeros((G.shape[1], 0), dtype=G.dtype)
+            return
+        G = G / G.dtype.type(s)
+        with np.errstate(over="ignore", under="ignore"):
+            damping_s = damping / s / s
         K = mm(G, G, "N", "T").astype(np.float64)  # m × m Gram
         lam, Q = scipy.linalg.eigh((K + K.T) * 0.5, check_finite=False)
         # Directions with Λ_j at rounding level carry no gradient: there Gᵀq_j is noise,
@@ -56,7 +65,8 @@ class _Factor:
         keep = lam > max(G.shape) * np.finfo(G.dtype).eps * max(lam[-1], 0.0)
         C = mm(G, Q[:, keep].astype(G.dtype), "T")  # d × r, columns of norm sqrt(Λ_j)
         c_sq = np.einsum("ij,ij->j", C, C, dtype=np.float64)  # their norms as computed
-        self.B = C / np.sqrt(m * damping + c_sq).astype(G.dtype)  # each column of norm < 1
+        with np.errstate(over="ignore"):
+            self.B = C / np.sqrt(m * damping_s + c_sq).astype(G.dtype)  # each column of norm < 1
 
     def apply(self, X):
         """F⁻¹ X for X (d, k) (computed in the wider of X's and the gradients' dtype)."""

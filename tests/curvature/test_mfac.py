@@ -89,6 +89,24 @@ def test_tiny_damping_and_repeated_gradients_never_nan():
     np.testing.assert_allclose(f.ihvp(x), x / 1e-8, rtol=rtol)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
+def test_extreme_gradient_scales(scale):
+    G = np.random.default_rng(3).standard_normal((5, 8))
+    x = np.random.default_rng(4).standard_normal(8)
+    damping = 1e-3 * scale**2 if 1e-150 <= scale <= 1e150 else 1e-3
+    F = _dense(G * scale, damping) if 1e-150 <= scale <= 1e150 else None
+    got = InverseFisher(G * scale, damping).ihvp(x)
+    assert np.all(np.isfinite(got))
+    if F is not None:  # damping scaled with the gradients: a well-posed problem at any scale
+        want = np.linalg.solve(F / scale**2, x) / scale**2
+        np.testing.assert_allclose(got, want, rtol=1e-8)
+    elif scale < 1:  # gradients negligible against the damping: F = damping I
+        np.testing.assert_allclose(got, x / damping, rtol=1e-12)
+    else:  # gradients dominate: x is projected onto their orthogonal complement, over damping
+        Q, _ = np.linalg.qr(G.T)
+        np.testing.assert_allclose(got, (x - Q @ (Q.T @ x)) / damping, rtol=1e-6, atol=1e-9 / damping)
+
+
 def test_empty_gradients_are_damping_identity():
     f = InverseFisher(np.zeros((0, 5)), 0.5)
     np.testing.assert_array_equal(f.ihvp(np.ones(5)), 2.0 * np.ones(5))
