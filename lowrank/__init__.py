@@ -34,6 +34,7 @@ _HOMES = {
     "InverseFisher": "curvature",
     "SlidingInverseFisher": "curvature",
     "tucker": "tensor",
+    "ChebTucker": "tensor",
     "altmin_complete": "completion",
     "lattice": "qmc",
     "digital_net": "qmc",
