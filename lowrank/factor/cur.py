@@ -131,7 +131,8 @@ def _exchange_columns(Y, cols, swaps, dtype):
     M = mm(Y, Y, "N", "T")  # ℓ × ℓ Gram: every trial is O(ℓ^3)
     ell = M.shape[0]
     lam_max = float(scipy.linalg.eigvalsh(M, subset_by_index=[ell - 1, ell - 1], check_finite=False)[0])
-    best, u, Q = _top_residual(M, Y[:, cols])
+    eps = float(np.finfo(dtype).eps)
+    best, u, Q = _top_residual(M, Y[:, cols], eps)
     # Rounding level of the squared residual: the Gram matrix (float64) and Y itself (input dtype).
     floor = lam_max * max(1e4 * np.finfo(np.float64).eps, (1e3 * np.finfo(dtype).eps) ** 2)
     if not best > floor:
@@ -139,16 +140,22 @@ def _exchange_columns(Y, cols, swaps, dtype):
     col_sq = np.einsum("ij,ij->j", Y, Y)
     S = [int(c) for c in cols]
     for _ in range(swaps):
-        swap = _improving_swap(Y, M, S, best, u, Q, col_sq)
+        swap = _improving_swap(Y, M, S, best, u, Q, col_sq, eps)
         if swap is None:
             break
         S, best, u, Q = swap
     return np.asarray(S, dtype=np.int64)
 
 
-def _top_residual(M, YS):
-    """Largest eigenpair of (I - P) M (I - P), P the projector onto range(YS), and P's basis."""
-    Q, _ = scipy.linalg.qr(YS, mode="economic", check_finite=False)
+def _top_residual(M, YS, eps=np.finfo(np.float64).eps):
+    """Largest eigenpair of (I - P) M (I - P), P the projector onto range(YS), and P's basis.
+
+    The basis keeps only the columns of a pivoted QR with |R_jj| above rounding level:
+    a set with dependent columns spans less, and its residual must show it (the spurious
+    columns Householder QR adds would hide it, and the exchange would pick such a set)."""
+    Q, R, _ = scipy.linalg.qr(YS, mode="economic", pivoting=True, check_finite=False)
+    d = np.abs(np.diag(R))
+    Q = Q[:, : int(np.sum(d > max(YS.shape) * eps * (d[0] if d.size else 0.0)))]  # eps: of A's dtype
     G = M - mm(mm(M, Q), Q, "N", "T")
     G = G - mm(Q, mm(Q, G, "T"))
     ell = M.shape[0]
@@ -156,7 +163,7 @@ def _top_residual(M, YS):
     return float(w[0]), V[:, 0], Q
 
 
-def _improving_swap(Y, M, S, best, u, Q, col_sq):
+def _improving_swap(Y, M, S, best, u, Q, col_sq, eps):
     """The first of a few (in, out) pairs that lowers the residual by 0.1%, or None."""
     uY = mm(u[None, :], Y)[0]
     QtY = mm(Q, Y, "T")
@@ -171,7 +178,7 @@ def _improving_swap(Y, M, S, best, u, Q, col_sq):
         grown = S + [int(j)]
         for i in _cheapest_drops(Y[:, grown], M):
             trial = grown[:i] + grown[i + 1:]
-            val, u_new, Q_new = _top_residual(M, Y[:, trial])
+            val, u_new, Q_new = _top_residual(M, Y[:, trial], eps)
             if val < best * (1.0 - 1e-3):
                 return trial, val, u_new, Q_new
     return None
@@ -212,7 +219,8 @@ def _triangular_or_lstsq(R, B):
     d = np.abs(np.diag(R))
     if d.size and d.min() > np.finfo(R.dtype).eps * d.max() * R.shape[0] * 10:
         return scipy.linalg.solve_triangular(R, B, check_finite=False)
-    X, *_ = scipy.linalg.lstsq(R, B, check_finite=False)
+    # the same cutoff as the test above, so that a pivot at rounding level is dropped
+    X, *_ = scipy.linalg.lstsq(R, B, cond=np.finfo(R.dtype).eps * R.shape[0] * 10, check_finite=False)
     return X
 
 
