@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "ArgumentTypeError",
+    "per_axis",
     "as_float_array",
     "check_finite",
     "check_int",
@@ -150,6 +151,20 @@ def check_int(value, name, *, low=None, high=None, what="an integer"):
             requirement = f"{low} <= {name} <= {high}"
         raise ValueError(f"`{name}` must satisfy {requirement}; got {value}.")
     return value
+
+
+def per_axis(value, name, count, what="mode"):
+    """``value`` as a list of `count` entries: an int is repeated, a sequence must have
+    exactly `count` entries (``ValueError`` otherwise); anything else (strings, bools,
+    scalars of other types) is an :class:`ArgumentTypeError`. Entries are not checked."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return [value] * count
+    if isinstance(value, (str, bytes, bool, np.bool_)) or not hasattr(value, "__len__"):
+        raise ArgumentTypeError(f"`{name}` must be an int or one int per {what}; got {_describe(value)}.")
+    values = list(value)
+    if len(values) != count:
+        raise ValueError(f"`{name}` must give one value per {what} ({count}); got {len(values)}.")
+    return values
 
 
 def check_rank(rank, upper, *, name="rank", bound_text="min(A.shape)"):

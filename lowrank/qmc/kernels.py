@@ -12,12 +12,11 @@ Both are products over the d coordinates of 1 + w_j K_{α_j}(·), times `scale`
 """
 
 import math
-import numbers
 from fractions import Fraction
 
 import numpy as np
 
-from .._validate import as_float_array, check_float, check_int
+from .._validate import as_float_array, check_float, check_int, per_axis
 from .points import from_bits, to_bits
 
 __all__ = ["ShiftInvariantKernel", "DigitalShiftInvariantKernel"]
@@ -41,17 +40,7 @@ def _si_coefficients(a):
 
 def _check_kernel_args(d, alpha, weights, scale, max_alpha):
     d = check_int(d, "d", low=1)
-    if isinstance(alpha, (numbers.Integral, np.integer)) and not isinstance(alpha, (bool, np.bool_)):
-        alpha = [int(alpha)] * d
-    else:
-        if isinstance(alpha, (str, bytes, bool, np.bool_)) or not hasattr(alpha, "__len__"):
-            raise TypeError(f"`alpha` must be an int or one int per dimension; got {alpha!r}.")
-        alpha = [check_int(a, "alpha", low=1, high=max_alpha) for a in alpha]
-        if len(alpha) != d:
-            raise ValueError(f"`alpha` must give one value per dimension ({d}); got {len(alpha)}.")
-    for a in alpha:
-        if not 1 <= a <= max_alpha:
-            raise ValueError(f"`alpha` must be in 1..{max_alpha}; got {a}.")
+    alpha = [check_int(a, "alpha", low=1, high=max_alpha) for a in per_axis(alpha, "alpha", d, "dimension")]
     if weights is None:
         w = np.full(d, 2.0 ** (1.0 / d) - 1.0)
     else:

@@ -18,12 +18,11 @@ samples); the mesh-free variant, which samples only fibres chosen by cross
 approximation, is not implemented.
 """
 
-import numbers
 
 import numpy as np
 import scipy.fft
 
-from .._validate import ArgumentTypeError, check_float, check_int
+from .._validate import check_float, check_int, per_axis
 from .tucker import _mode_product, tucker
 
 __all__ = ["ChebTucker"]
@@ -142,14 +141,7 @@ def _check_domain(domain):
 
 
 def _check_degree(degree, d):
-    if isinstance(degree, numbers.Integral) and not isinstance(degree, (bool, np.bool_)):
-        degree = [degree] * d
-    elif isinstance(degree, (str, bytes, bool, np.bool_)) or not hasattr(degree, "__len__"):
-        raise ArgumentTypeError(f"`degree` must be an int or one int per variable; got {degree!r}.")
-    degree = list(degree)
-    if len(degree) != d:
-        raise ValueError(f"`degree` must give one value per variable ({d}); got {len(degree)}.")
-    return tuple(check_int(p, "degree", low=0) for p in degree)
+    return tuple(check_int(p, "degree", low=0) for p in per_axis(degree, "degree", d, "variable"))
 
 
 def _cgl_points(p):

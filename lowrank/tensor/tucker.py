@@ -13,7 +13,6 @@ core G = T ×_0 U_0ᵀ ... (r_0 × ... × r_{N-1}); ×_k multiplies mode k by a 
   ‖T − T̂‖² = ‖T‖² − ‖G‖² does not increase from sweep to sweep.
 """
 
-import numbers
 
 import numpy as np
 import scipy.linalg
@@ -21,7 +20,7 @@ import scipy.linalg
 from .._linalg import mm
 from .._random import as_generator
 from .._results import TuckerResult
-from .._validate import ArgumentTypeError, as_float_array, check_float, check_int, check_rank
+from .._validate import as_float_array, check_float, check_int, check_rank, per_axis
 
 __all__ = ["tucker", "tucker_to_tensor"]
 
@@ -154,13 +153,7 @@ def _check_ranks(ranks, shape):
     """Per-mode ranks (upper bounds with tol): validated, or the mode sizes when None."""
     if ranks is None:
         return list(shape)
-    if isinstance(ranks, numbers.Integral) and not isinstance(ranks, (bool, np.bool_)):
-        ranks = [ranks] * len(shape)
-    elif isinstance(ranks, (str, bytes, bool, np.bool_)) or not hasattr(ranks, "__len__"):
-        raise ArgumentTypeError(f"`ranks` must be an int or a sequence of ints; got {ranks!r}.")
-    ranks = list(ranks)
-    if len(ranks) != len(shape):
-        raise ValueError(f"`ranks` must give one rank per mode of `T` ({len(shape)}); got {len(ranks)}.")
+    ranks = per_axis(ranks, "ranks", len(shape), "mode of `T`")
     return [check_rank(r, n, name=f"ranks[{k}]", bound_text=f"T.shape[{k}]") for k, (r, n) in enumerate(zip(ranks, shape))]
 
 
