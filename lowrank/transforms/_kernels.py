@@ -220,43 +220,120 @@ def permute_rows(src, dst, perm):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _tile_job(src, dst, rev_q, rev_mid, job, tile):
-    """One 2^q x 2^q tile: read its source rows contiguously into the small buffer
-    ``tile`` (in L1), already permuted, then write whole destination rows. Reading the
-    columns of the tile straight from ``src`` would touch 2^q lines a power of two apart
-    per entry, which share an L1 set and evict each other."""
+def _tile_job(s, d, rev_q, rev_mid, k):
+    """The k-th 2^q x 2^q tile of one signal (see :func:`permute_tiled`).
+
+    With t = 2^q and hi = n / t, entry ``s[a hi + k t + c]`` goes to
+    ``d[rev_q(c) hi + rev_mid(k) t + rev_q(a)]``. The tile is moved in 4 x 4 blocks:
+    four source rows taken in bit-reversed order (so that they land in four adjacent
+    destination columns) times four adjacent source columns, so every load and store
+    touches only four cache lines at a time.
+    """
     t = rev_q.shape[0]
-    n_mid = rev_mid.shape[0]
-    hi = src.shape[1] // t  # 2^(m-q): stride of the top q bits
-    b = job // n_mid
-    k = job % n_mid
-    s = src[b]
-    d = dst[b]
+    hi = s.shape[0] // t
     base_src = k * t
     base_dst = rev_mid[k] * t
-    for a in range(t):
-        ra = rev_q[a]
-        row = s[a * hi + base_src:a * hi + base_src + t]
-        for c in range(t):
-            tile[rev_q[c], ra] = row[c]
-    for c in range(t):
-        start = c * hi + base_dst
-        d[start:start + t] = tile[c]
+    for a0 in range(0, t, 4):
+        r0 = rev_q[a0] * hi + base_src
+        r1 = rev_q[a0 + 1] * hi + base_src
+        r2 = rev_q[a0 + 2] * hi + base_src
+        r3 = rev_q[a0 + 3] * hi + base_src
+        for c0 in range(0, t, 4):
+            for i in range(c0, c0 + 4):
+                o = rev_q[i] * hi + base_dst + a0
+                d[o] = s[r0 + i]
+                d[o + 1] = s[r1 + i]
+                d[o + 2] = s[r2 + i]
+                d[o + 3] = s[r3 + i]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def permute_tiled(src, dst, rev_q, rev_mid):
-    """dst[b, rev(i)] = src[b, i] for (batch, n) arrays, n = 2^m, m >= 2q, in 2^q x 2^q tiles.
+    """dst[b, rev(i)] = src[b, i] for (batch, n) arrays, n = 2^m, m >= 2q, q >= 2, in
+    2^q x 2^q tiles, on all threads.
 
     With i = a 2^(m-q) + k 2^q + c (a, c of q bits), rev(i) = rev_q(c) 2^(m-q) +
     rev_{m-2q}(k) 2^q + rev_q(a): for fixed k, the tile of 2^q source rows of 2^q
     contiguous entries goes to 2^q destination rows of 2^q contiguous entries.
     """
-    t = rev_q.shape[0]
-    n_jobs = src.shape[0] * rev_mid.shape[0]
-    n_chunks = min(n_jobs, 64)  # one tile buffer per chunk of jobs, not per job
-    for chunk in nb.prange(n_chunks):
-        tile = np.empty((t, t), dtype=src.dtype)
-        for job in range(chunk * n_jobs // n_chunks, (chunk + 1) * n_jobs // n_chunks):
-            _tile_job(src, dst, rev_q, rev_mid, job, tile)
+    n_mid = rev_mid.shape[0]
+    for job in nb.prange(src.shape[0] * n_mid):
+        _tile_job(src[job // n_mid], dst[job // n_mid], rev_q, rev_mid, job % n_mid)
 
+
+@nb.njit(cache=True, nogil=True)
+def permute_tiled_serial(src, dst, rev_q, rev_mid):
+    """:func:`permute_tiled` on the calling thread (mid-sized inputs: no thread wake-up)."""
+    n_mid = rev_mid.shape[0]
+    for job in range(src.shape[0] * n_mid):
+        _tile_job(src[job // n_mid], dst[job // n_mid], rev_q, rev_mid, job % n_mid)
+
+
+# ----------------------------------------------------- real FFT: halfcomplex unpacking
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _unpack_span(h, out, p, k0, k1):
+    """out[p, k] = h[p, 2k-1] + i h[p, 2k] and out[p, n-k] = its conjugate, k0 <= k < k1."""
+    n = h.shape[1]
+    for k in range(k0, k1):
+        re = h[p, 2 * k - 1]
+        im = h[p, 2 * k]
+        up = out[p, k]
+        down = out[p, n - k]
+        for j in range(h.shape[2]):
+            up[j] = complex(re[j], im[j])
+            down[j] = complex(re[j], -im[j])
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _unpack_ends(h, out, p):
+    """The purely real entries: out[p, 0] = h[p, 0] and, for n >= 2, out[p, n/2] = h[p, n-1]."""
+    n = h.shape[1]
+    for j in range(h.shape[2]):
+        out[p, 0, j] = h[p, 0, j]
+        if n > 1:
+            out[p, n // 2, j] = h[p, n - 1, j]
+
+
+@nb.njit(cache=True, nogil=True)
+def hermitian_unpack(h, out):
+    """Full complex spectra from FFTPACK halfcomplex ones, along axis 1 of (pre, n, post) arrays.
+
+    ``h[p, :, j]`` holds ``[r_0, r_1, i_1, ..., r_{n/2-1}, i_{n/2-1}, r_{n/2}]`` (the
+    real-to-halfcomplex transform of a real signal of even length n, or ``[r_0]`` for
+    n = 1); ``out[p, :, j]`` receives ``X_k = r_k + i i_k`` and ``X_{n-k} = conj(X_k)``.
+    One pass: n real entries read, n complex entries written.
+    """
+    half = h.shape[1] // 2
+    for p in range(h.shape[0]):
+        _unpack_ends(h, out, p)
+        _unpack_span(h, out, p, 1, half)
+
+
+@nb.njit(cache=True, nogil=True)
+def hermitian_unpack_rows(h, out):
+    """:func:`hermitian_unpack` for (pre, n) arrays: spectra along the last axis."""
+    n = h.shape[1]
+    half = n // 2
+    for p in range(h.shape[0]):
+        hp = h[p]
+        op = out[p]
+        op[0] = hp[0]
+        if n > 1:
+            op[half] = hp[n - 1]
+        for k in range(1, half):
+            op[k] = complex(hp[2 * k - 1], hp[2 * k])
+            op[n - k] = complex(hp[2 * k - 1], -hp[2 * k])
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def hermitian_unpack_parallel(h, out, chunks):
+    """:func:`hermitian_unpack` with each spectrum split into `chunks` spans, on all threads."""
+    half = h.shape[1] // 2
+    for job in nb.prange(h.shape[0] * chunks):
+        p = job // chunks
+        c = job % chunks
+        if c == 0:
+            _unpack_ends(h, out, p)
+        _unpack_span(h, out, p, max(1, c * half // chunks), (c + 1) * half // chunks)

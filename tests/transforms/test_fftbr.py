@@ -129,12 +129,15 @@ def test_errors():
 
 
 @pytest.mark.parametrize("shape, axis", [((1024,), 0), ((3, 256), -1), ((64, 5), 0), ((2, 2**13), 1), ((2**13, 3), 0),
-                                         ((300, 2**11), 1), ((2**12, 129), 0)])  # last two: threaded batches
+                                         ((300, 2**11), 1), ((2**12, 129), 0),  # threaded batches
+                                         ((2**19,), 0), ((3, 2**18), 1)])  # spectra unpacked on all threads
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
 @pytest.mark.parametrize("norm", NORMS)
 def test_direct_pocketfft_path_is_scipy_fft_bit_for_bit(shape, axis, dtype, norm, monkeypatch):
-    """fftbr calls scipy's pocketfft kernel without scipy.fft's dispatch layer when it
-    can; the result must be exactly scipy.fft's, and so must the fallback's."""
+    """fftbr calls scipy's pocketfft kernels without scipy.fft's dispatch layer when it
+    can (real input: pocketfft's real transform in place, then our unpacking of its
+    halfcomplex output); the result must be exactly scipy.fft's, and so must the
+    fallback's."""
     import importlib
 
     module = importlib.import_module("lowrank.transforms.fftbr")
@@ -148,6 +151,7 @@ def test_direct_pocketfft_path_is_scipy_fft_bit_for_bit(shape, axis, dtype, norm
     want_inv = np.take(scipy.fft.ifft(want, axis=axis, norm=norm), bitrev(n), axis=axis)
     got, got_inv = fftbr(x, axis=axis, norm=norm), ifftbr(want, axis=axis, norm=norm)
     monkeypatch.setattr(module, "_pocketfft_c2c", lambda: None)  # force the scipy.fft route
+    monkeypatch.setattr(module, "_pocketfft_r2r", lambda: None)
     for y, y_inv in ((got, got_inv), (fftbr(x, axis=axis, norm=norm), ifftbr(want, axis=axis, norm=norm))):
         assert y.dtype == want.dtype and y_inv.dtype == want_inv.dtype
         np.testing.assert_array_equal(y, want)
