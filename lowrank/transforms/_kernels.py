@@ -269,6 +269,29 @@ def permute_tiled_serial(src, dst, rev_q, rev_mid):
         _tile_job(src[job // n_mid], dst[job // n_mid], rev_q, rev_mid, job % n_mid)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _scatter_row(s, d, rev):
+    for i in range(rev.shape[0]):
+        d[rev[i]] = s[i]
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def permute_short_rows(src, dst, rev):
+    """dst[b, rev(i)] = src[b, i] for (batch, n) arrays whose rows fit in a core's cache
+    (n up to a few thousand), one row per job on all threads: the scattered writes stay
+    in cache, so this runs at copy speed where 2^q x 2^q tiles would be too few per row.
+    """
+    for b in nb.prange(src.shape[0]):
+        _scatter_row(src[b], dst[b], rev)
+
+
+@nb.njit(cache=True, nogil=True)
+def permute_short_rows_serial(src, dst, rev):
+    """:func:`permute_short_rows` on the calling thread (small inputs: no thread wake-up)."""
+    for b in range(src.shape[0]):
+        _scatter_row(src[b], dst[b], rev)
+
+
 # ----------------------------------------------------- real FFT: halfcomplex unpacking
 
 

@@ -11,13 +11,15 @@ from ._common import prepare
 
 __all__ = ["bitrev", "fftbr", "ifftbr"]
 
-# How a bit reversal is done (crossovers measured here, AMD EPYC, 2 vCPUs): inputs
-# with fewer entries than _SMALL[itemsize] by fancy indexing (a kernel call costs more
-# than it saves); larger ones by the tiled kernel, on one thread below _PARALLEL_BYTES
-# and on all threads from there (1.0-1.5x faster in cache, up to 1.4x out of it).
-_SMALL = {4: 1 << 12, 8: 1 << 11, 16: 1 << 13}
+# How a bit reversal is done (crossovers measured here, AMD EPYC, 2 vCPUs): a single
+# signal with fewer entries than _SMALL[itemsize] by fancy indexing (a kernel call
+# costs more than it saves); a batch of rows of at most _SHORT_ROW entries one row per
+# job (1.2-2x faster than tiles there); anything else by the tiled kernel. Kernels run
+# on one thread below _PARALLEL_BYTES and on all threads from there.
+_SMALL = {4: 1 << 14, 8: 1 << 13, 16: 1 << 14}
 _PARALLEL_BYTES = 1 << 18
 _TILE_BYTES = 256  # tile rows of at least this many bytes (whole cache lines)
+_SHORT_ROW = 1 << 12  # rows this short are scattered whole (they stay in L1/L2)
 
 
 def bitrev(n):
@@ -253,15 +255,19 @@ _COMPLEX = {np.dtype(t): np.dtype(c) for t, c in ((np.float32, np.complex64), (n
 
 def _permuted(x, axis, n, pre, post):
     """A new array equal to ``np.take(x, bitrev(n), axis)``."""
-    if x.size < _SMALL.get(x.itemsize, 1 << 16):  # below: a kernel call costs more than the gather
+    if pre == 1 and x.size < _SMALL.get(x.itemsize, 1 << 16):  # a kernel call costs more than it saves
         return x[_table(n)] if axis == 0 else x[(slice(None),) * axis + (_table(n),)]  # faster than np.take
     out = np.empty(x.shape, dtype=x.dtype)
     src3, dst3 = np.ascontiguousarray(x).reshape(pre, n, post), out.reshape(pre, n, post)
+    parallel = x.nbytes >= _PARALLEL_BYTES
     m = n.bit_length() - 1
     q = max(2, (_TILE_BYTES // x.itemsize).bit_length() - 1)
-    if post == 1 and m >= 2 * q:
-        permute = _kernels.permute_tiled if x.nbytes >= _PARALLEL_BYTES else _kernels.permute_tiled_serial
-        permute(src3.reshape(pre, n), dst3.reshape(pre, n), _table(1 << q), _table(1 << (m - 2 * q)))
-    else:  # whole rows of the batch axes after `axis` move together
+    if post > 1:  # whole rows of the batch axes after `axis` move together
         _kernels.permute_rows(src3, dst3, _table(n))
+    elif (pre > 1 and n <= _SHORT_ROW) or m < 2 * q:
+        permute = _kernels.permute_short_rows if parallel and pre > 1 else _kernels.permute_short_rows_serial
+        permute(src3.reshape(pre, n), dst3.reshape(pre, n), _table(n))
+    else:
+        permute = _kernels.permute_tiled if parallel else _kernels.permute_tiled_serial
+        permute(src3.reshape(pre, n), dst3.reshape(pre, n), _table(1 << q), _table(1 << (m - 2 * q)))
     return out
