@@ -3,8 +3,9 @@
 Sylvester's Hadamard matrix factors as a Kronecker product, ``H_{n1 n2} = H_{n1} ⊗ H_{n2}``,
 so a long transform is done as two in-cache passes over memory: length-``n2`` transforms
 of the rows of the ``(n1, n2)`` view (:func:`fwht_rows`), then length-``n1`` transforms
-down its columns (:func:`fwht_cols`). Inside a pass the butterflies run radix-8 / radix-4
-so that each element is loaded and stored once per two or three stages.
+down its columns (:func:`fwht_cols`). Inside a pass the butterflies run radix-8 (then
+one radix-4 or radix-2 sweep for the last stages), so that each element is loaded and
+stored once per three stages.
 """
 
 import numba as nb
@@ -82,6 +83,37 @@ def _radix4(xa, xb, xc, xd):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _radix8(x0, x1, x2, x3, x4, x5, x6, x7):
+    """Three butterfly stages on eight equal-length slices (strides h, 2h, 4h fused):
+    each entry is loaded and stored once per three stages instead of once per two."""
+    for k in range(x0.shape[0]):
+        a0 = x0[k] + x1[k]
+        a1 = x0[k] - x1[k]
+        a2 = x2[k] + x3[k]
+        a3 = x2[k] - x3[k]
+        a4 = x4[k] + x5[k]
+        a5 = x4[k] - x5[k]
+        a6 = x6[k] + x7[k]
+        a7 = x6[k] - x7[k]
+        b0 = a0 + a2
+        b2 = a0 - a2
+        b1 = a1 + a3
+        b3 = a1 - a3
+        b4 = a4 + a6
+        b6 = a4 - a6
+        b5 = a5 + a7
+        b7 = a5 - a7
+        x0[k] = b0 + b4
+        x4[k] = b0 - b4
+        x1[k] = b1 + b5
+        x5[k] = b1 - b5
+        x2[k] = b2 + b6
+        x6[k] = b2 - b6
+        x3[k] = b3 + b7
+        x7[k] = b3 - b7
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _radix2(xa, xb):
     for k in range(xa.shape[0]):
         a = xa[k]
@@ -92,13 +124,18 @@ def _radix2(xa, xb):
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _stages_from(x, n, h):
-    """In-place butterflies of strides h, 2h, ... n/2 on a contiguous vector (h >= 8)."""
-    while 4 * h <= n:
-        for i in range(0, n, 4 * h):
-            _radix4(x[i:i + h], x[i + h:i + 2 * h], x[i + 2 * h:i + 3 * h], x[i + 3 * h:i + 4 * h])
-        h *= 4
-    if h < n:
-        _radix2(x[:h], x[h:2 * h])
+    """In-place butterflies of strides h, 2h, ... n/2 on a contiguous vector (h >= 8):
+    radix-8 sweeps, then one radix-4 or radix-2 sweep for the remaining stages."""
+    while 8 * h <= n:
+        for i in range(0, n, 8 * h):
+            _radix8(x[i:i + h], x[i + h:i + 2 * h], x[i + 2 * h:i + 3 * h], x[i + 3 * h:i + 4 * h],
+                    x[i + 4 * h:i + 5 * h], x[i + 5 * h:i + 6 * h], x[i + 6 * h:i + 7 * h],
+                    x[i + 7 * h:i + 8 * h])
+        h *= 8
+    if 4 * h == n:
+        _radix4(x[:h], x[h:2 * h], x[2 * h:3 * h], x[3 * h:])
+    elif 2 * h == n:
+        _radix2(x[:h], x[h:])
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -136,12 +173,16 @@ def _panel_transform(x):
     """In place, x = H_n x for a contiguous (n, w) panel (butterflies between rows)."""
     n = x.shape[0]
     h = 1
-    while 4 * h <= n:
-        for i in range(0, n, 4 * h):
+    while 8 * h <= n:
+        for i in range(0, n, 8 * h):
             for j in range(i, i + h):
-                _radix4(x[j], x[j + h], x[j + 2 * h], x[j + 3 * h])
-        h *= 4
-    if h < n:
+                _radix8(x[j], x[j + h], x[j + 2 * h], x[j + 3 * h], x[j + 4 * h], x[j + 5 * h],
+                        x[j + 6 * h], x[j + 7 * h])
+        h *= 8
+    if 4 * h == n:
+        for j in range(h):
+            _radix4(x[j], x[j + h], x[j + 2 * h], x[j + 3 * h])
+    elif 2 * h == n:
         for j in range(h):
             _radix2(x[j], x[j + h])
 

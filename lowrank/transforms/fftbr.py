@@ -87,12 +87,17 @@ def fftbr(x, axis=-1, norm="backward"):
 
     Notes
     -----
-    The permutation is fused with the conversion to the complex output buffer (one
-    pass, in 16 x 16 tiles so that both the reads and the writes stay in cache), and
-    the buffer is then transformed in place by ``scipy.fft.fft`` (pocketfft,
-    :math:`O(n \log n)`). No FFT of our own. A batch of 4 MiB or more is split between
-    Numba's threads (``numba.get_num_threads()``) by pocketfft itself; every
-    transform, and so the result, is the same as on one thread.
+    Three passes over memory, as many as ``scipy.fft.fft`` makes on its own. (1) The
+    bit reversal writes a new array (Numba: a batch of short rows one row per job, a
+    long signal in :math:`2^q \times 2^q` tiles so that reads and writes both stay
+    in cache; small signals by fancy indexing). (2) pocketfft, the FFT behind
+    ``scipy.fft``, transforms it in place, :math:`O(n \log n)`; for real input by its
+    real transform in FFTPACK's halfcomplex layout. (3) For real input, one compiled
+    pass unpacks the halfcomplex spectrum and its conjugate half into the complex
+    result. No FFT of our own: the result is ``scipy.fft.fft`` of the permuted input
+    bit for bit. A batch of 4 MiB or more is split between Numba's threads
+    (``numba.get_num_threads()``) by pocketfft itself; each transform, and so the
+    result, is the same as on one thread.
 
     Examples
     --------
