@@ -156,3 +156,39 @@ def test_direct_pocketfft_path_is_scipy_fft_bit_for_bit(shape, axis, dtype, norm
         assert y.dtype == want.dtype and y_inv.dtype == want_inv.dtype
         np.testing.assert_array_equal(y, want)
         np.testing.assert_array_equal(y_inv, want_inv)
+
+
+_NONE = {4: 0, 8: 0, 16: 0}
+_ROUTES = {  # thresholds of lowrank.transforms.fftbr that pick each bit-reversal kernel
+    "fancy": {"_SMALL": {4: 1 << 62, 8: 1 << 62, 16: 1 << 62}},
+    "kernels, one thread": {"_SMALL": _NONE, "_PARALLEL_BYTES": 1 << 62},
+    "kernels, all threads": {"_SMALL": _NONE, "_PARALLEL_BYTES": 0},
+    "tiles only, all threads": {"_SMALL": _NONE, "_PARALLEL_BYTES": 0, "_SHORT_ROW": 0},
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(pre=st.integers(1, 4), log2n=st.integers(0, 13), post=st.sampled_from([1, 1, 2, 3]),
+       dtype=st.sampled_from([np.float32, np.float64, np.complex64, np.complex128]),
+       route=st.sampled_from(sorted(_ROUTES)))
+def test_every_bit_reversal_route_is_exact(pre, log2n, post, dtype, route):
+    """Fancy indexing, the short-row, tiled and whole-row kernels, on one thread or all:
+    each gives exactly np.take(x, bitrev(n), axis) for every layout (pre, n, post)."""
+    import importlib
+
+    module = importlib.import_module("lowrank.transforms.fftbr")
+    n = 2**log2n
+    x = np.arange(pre * n * post).astype(dtype).reshape(pre, n, post)
+    axis = 1
+    if pre == 1:  # also the leading-axis layout
+        x, axis = x[0], 0
+    if post == 1:
+        x = x[..., 0]
+    before = x.copy()
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in _ROUTES[route].items():
+            mp.setattr(module, name, value)
+        got = module._permuted(x, axis, n, pre, post)
+    np.testing.assert_array_equal(got, np.take(x, bitrev(n), axis=axis))
+    np.testing.assert_array_equal(x, before)
+    assert got.dtype == x.dtype and got.shape == x.shape
