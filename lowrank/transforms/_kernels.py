@@ -15,6 +15,28 @@ import numpy as np
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _h8(a0, a1, a2, a3, a4, a5, a6, a7):
+    """H_8 (a0, ..., a7): the three butterfly stages of an 8-point transform, 24 adds."""
+    b0 = a0 + a1
+    b1 = a0 - a1
+    b2 = a2 + a3
+    b3 = a2 - a3
+    b4 = a4 + a5
+    b5 = a4 - a5
+    b6 = a6 + a7
+    b7 = a6 - a7
+    c0 = b0 + b2
+    c2 = b0 - b2
+    c1 = b1 + b3
+    c3 = b1 - b3
+    c4 = b4 + b6
+    c6 = b4 - b6
+    c5 = b5 + b7
+    c7 = b5 - b7
+    return c0 + c4, c1 + c5, c2 + c6, c3 + c7, c0 - c4, c1 - c5, c2 - c6, c3 - c7
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _first_radix8(src, dst, n):
     """Stages of stride 1, 2 and 4 in one sweep: dst[8g:8g+8] = H_8 src[8g:8g+8].
 
@@ -24,30 +46,7 @@ def _first_radix8(src, dst, n):
     for g in range(0, n, 8):
         s = src[g:g + 8]
         d = dst[g:g + 8]
-        a0 = s[0] + s[1]
-        a1 = s[0] - s[1]
-        a2 = s[2] + s[3]
-        a3 = s[2] - s[3]
-        a4 = s[4] + s[5]
-        a5 = s[4] - s[5]
-        a6 = s[6] + s[7]
-        a7 = s[6] - s[7]
-        b0 = a0 + a2
-        b2 = a0 - a2
-        b1 = a1 + a3
-        b3 = a1 - a3
-        b4 = a4 + a6
-        b6 = a4 - a6
-        b5 = a5 + a7
-        b7 = a5 - a7
-        d[0] = b0 + b4
-        d[4] = b0 - b4
-        d[1] = b1 + b5
-        d[5] = b1 - b5
-        d[2] = b2 + b6
-        d[6] = b2 - b6
-        d[3] = b3 + b7
-        d[7] = b3 - b7
+        d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = _h8(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7])
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -93,30 +92,8 @@ def _radix8(x0, x1, x2, x3, x4, x5, x6, x7):
     """Three butterfly stages on eight equal-length slices (strides h, 2h, 4h fused):
     each entry is loaded and stored once per three stages instead of once per two."""
     for k in range(x0.shape[0]):
-        a0 = x0[k] + x1[k]
-        a1 = x0[k] - x1[k]
-        a2 = x2[k] + x3[k]
-        a3 = x2[k] - x3[k]
-        a4 = x4[k] + x5[k]
-        a5 = x4[k] - x5[k]
-        a6 = x6[k] + x7[k]
-        a7 = x6[k] - x7[k]
-        b0 = a0 + a2
-        b2 = a0 - a2
-        b1 = a1 + a3
-        b3 = a1 - a3
-        b4 = a4 + a6
-        b6 = a4 - a6
-        b5 = a5 + a7
-        b7 = a5 - a7
-        x0[k] = b0 + b4
-        x4[k] = b0 - b4
-        x1[k] = b1 + b5
-        x5[k] = b1 - b5
-        x2[k] = b2 + b6
-        x6[k] = b2 - b6
-        x3[k] = b3 + b7
-        x7[k] = b3 - b7
+        x0[k], x1[k], x2[k], x3[k], x4[k], x5[k], x6[k], x7[k] = _h8(
+            x0[k], x1[k], x2[k], x3[k], x4[k], x5[k], x6[k], x7[k])
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -136,30 +113,9 @@ def _sweep8(x, n, h):
     for i in range(0, n, 8 * h):
         b = x[i:i + 8 * h]
         for k in range(h):
-            a0 = b[k] + b[h + k]
-            a1 = b[k] - b[h + k]
-            a2 = b[2 * h + k] + b[3 * h + k]
-            a3 = b[2 * h + k] - b[3 * h + k]
-            a4 = b[4 * h + k] + b[5 * h + k]
-            a5 = b[4 * h + k] - b[5 * h + k]
-            a6 = b[6 * h + k] + b[7 * h + k]
-            a7 = b[6 * h + k] - b[7 * h + k]
-            c0 = a0 + a2
-            c2 = a0 - a2
-            c1 = a1 + a3
-            c3 = a1 - a3
-            c4 = a4 + a6
-            c6 = a4 - a6
-            c5 = a5 + a7
-            c7 = a5 - a7
-            b[k] = c0 + c4
-            b[4 * h + k] = c0 - c4
-            b[h + k] = c1 + c5
-            b[5 * h + k] = c1 - c5
-            b[2 * h + k] = c2 + c6
-            b[6 * h + k] = c2 - c6
-            b[3 * h + k] = c3 + c7
-            b[7 * h + k] = c3 - c7
+            (b[k], b[h + k], b[2 * h + k], b[3 * h + k], b[4 * h + k], b[5 * h + k], b[6 * h + k],
+             b[7 * h + k]) = _h8(b[k], b[h + k], b[2 * h + k], b[3 * h + k], b[4 * h + k], b[5 * h + k],
+                                 b[6 * h + k], b[7 * h + k])
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
