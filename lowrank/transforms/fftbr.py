@@ -14,7 +14,7 @@ __all__ = ["bitrev", "fftbr", "ifftbr"]
 # How a bit reversal is done (crossovers measured here, AMD EPYC, 2 vCPUs): a single
 # signal with fewer entries than _SMALL[itemsize] by fancy indexing (a kernel call
 # costs more than it saves); a batch of rows of at most _SHORT_ROW entries one row per
-# job (1.2-2x faster than tiles there); anything else by the tiled kernel. Kernels run
+# job (1.1-2x faster than tiles there); anything else by the tiled kernel. Kernels run
 # on one thread below _PARALLEL_BYTES and on all threads from there.
 _SMALL = {4: 1 << 14, 8: 1 << 13, 16: 1 << 14}
 _PARALLEL_BYTES = 1 << 18
