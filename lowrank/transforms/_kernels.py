@@ -120,11 +120,11 @@ def _sweep8(x, n, h):
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _stages_from(x, n, h):
-    """In-place butterflies of strides h, 2h, ... n/2 on a contiguous vector (h = 8):
+    """In-place butterflies of strides h, 2h, ... n/2 on a contiguous vector (h >= 8):
     radix-8 sweeps, then one radix-4 or radix-2 sweep for the remaining stages. The
     short strides 8 and 64 use :func:`_sweep8` with literal strides; longer ones pass
     eight slices to :func:`_radix8` (their set-up cost is spread over h entries)."""
-    if 64 <= n:
+    if h == 8 and 64 <= n:
         _sweep8(x, n, 8)
         h = 64
     if h == 64 and 512 <= n:
